@@ -1,0 +1,30 @@
+# Two commands: `make run` starts the app, `make test` runs the whole test suite.
+# Each creates and reuses its own virtual environment in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint browser clean
+
+run: $(INSTALLED)
+	$(BIN)/streamlit run streamlit_app.py
+
+test: $(INSTALLED) browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(INSTALLED)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,30 @@
+"""Where the app keeps data and caches, and the environment variables that move them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "mnist-app"
+DATA_DIR_ENV = "MNIST_DATA_DIR"
+CACHE_DIR_ENV = "MNIST_APP_CACHE_DIR"
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The MNIST folder: ``explicit``, else ``$MNIST_DATA_DIR``, else the per-user data dir."""
+    if explicit is not None:
+        return Path(explicit).expanduser()
+    from_env = os.environ.get(DATA_DIR_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "mnist"
+
+
+def cache_dir() -> Path:
+    """Trained models and evaluations: ``$MNIST_APP_CACHE_DIR``, else the per-user cache dir."""
+    from_env = os.environ.get(CACHE_DIR_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    return Path(platformdirs.user_cache_dir(APP_NAME))
