@@ -13,11 +13,10 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Tests never write into the user's real cache: default to a per-run temporary one.
+    # Tests never touch the app's real cache. Unless told otherwise they share a cache of
+    # their own (outside the repository) so repeated runs reuse trained models.
     if not os.environ.get(paths.CACHE_DIR_ENV):
-        import tempfile
-
-        os.environ[paths.CACHE_DIR_ENV] = tempfile.mkdtemp(prefix="mnist-app-test-cache-")
+        os.environ[paths.CACHE_DIR_ENV] = str(paths.cache_dir() / "pytest")
 
 
 @pytest.fixture(scope="session")
