@@ -153,7 +153,10 @@ def ink_map(pixels: np.ndarray) -> np.ndarray:
     if colour.ndim == 2:
         colour = colour[..., np.newaxis]
     background = _background_colour(colour)
-    distance = np.abs(colour.astype(np.int16) - background).max(axis=2).astype(np.float32)
+    # Channel by channel: numpy's max over a short last axis is ten times slower.
+    distance = np.maximum.reduce(
+        [np.abs(colour[..., c].astype(np.int16) - background[c]) for c in range(colour.shape[2])]
+    ).astype(np.float32)
     contrast = float(distance.max()) / 255.0
     if contrast < MIN_CONTRAST:
         raise EmptyDrawingError("The drawing is empty: draw a digit first.")
