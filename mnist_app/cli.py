@@ -1,0 +1,250 @@
+"""The ``mnist-app`` command line: train, evaluate and try the models without the browser.
+
+    mnist-app train [--models all|a,b] [--data-dir D]
+    mnist-app evaluate [--models all|a,b] [--confusion] [--data-dir D]
+    mnist-app predict IMAGE [--model NAME|all] [--data-dir D]
+
+Errors (a bad model name, a missing file, an unreadable image, no MNIST) print one
+clear line to stderr and exit with status 1; bad arguments exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from mnist_app import __version__, evaluate, models, preprocess, storage
+from mnist_app.data import MnistFileError, MnistUnavailableError
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+#: The errors a user can cause and fix; anything else is a bug and keeps its traceback.
+USER_ERRORS = (
+    models.UnknownModelError,
+    models.ModelUnavailableError,
+    MnistUnavailableError,
+    MnistFileError,
+    preprocess.EmptyDrawingError,
+    FileNotFoundError,
+    IsADirectoryError,
+    PermissionError,
+    ValueError,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="mnist-app: %(message)s")
+    # Cache repairs are worth one line, not a Python warning with a source location.
+    warnings.simplefilter("ignore", storage.CacheWarning)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("\nmnist-app: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except USER_ERRORS as error:
+        print(f"mnist-app: error: {_message(error)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with its three subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="mnist-app",
+        description="Train, evaluate and try the classic MNIST models of the classroom app.",
+        epilog="Models are cached in $MNIST_APP_CACHE_DIR (default: the per-user cache folder).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    names = ", ".join(models.model_names())
+
+    train = commands.add_parser(
+        "train", help="train and cache models, then print their time and test accuracy",
+        description="Train the models that are not cached yet (with a progress bar), "
+                    "then print each model's training time and MNIST test accuracy.",
+    )
+    _add_models_option(train, names)
+    _add_data_dir_option(train)
+    train.set_defaults(run=run_train)
+
+    evaluation = commands.add_parser(
+        "evaluate", help="print the test accuracy table (trains models that are missing)",
+        description="Print each model's accuracy on the 10,000 MNIST test digits, with its "
+                    "macro F1, training time, size and single-digit prediction time.",
+    )
+    _add_models_option(evaluation, names)
+    evaluation.add_argument("--confusion", action="store_true",
+                            help="also print each model's 10x10 confusion matrix")
+    _add_data_dir_option(evaluation)
+    evaluation.set_defaults(run=run_evaluate)
+
+    predict = commands.add_parser(
+        "predict", help="classify a digit in a PNG or JPEG image",
+        description="Classify the digit in an image file: a drawing, a scan or a photo of a "
+                    "digit written on paper (dark on light or light on dark).",
+    )
+    predict.add_argument("image", type=Path, metavar="IMAGE", help="PNG or JPEG file")
+    predict.add_argument("--model", default="mlp", metavar="NAME|all",
+                         help=f"model to ask, or 'all' (default: mlp; choices: {names})")
+    _add_data_dir_option(predict)
+    predict.set_defaults(run=run_predict)
+    return parser
+
+
+def _add_models_option(parser: argparse.ArgumentParser, names: str) -> None:
+    parser.add_argument("--models", default="all", metavar="all|a,b",
+                        help=f"comma-separated model names or 'all' (default). Models: {names}")
+
+
+def _add_data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="D",
+                        help="folder with the four MNIST .gz files (default: $MNIST_DATA_DIR or the "
+                             "per-user data folder; downloaded when missing)")
+
+
+def parse_models(text: str) -> list[str]:
+    """'all' -> every available model; 'a,b' -> those names, checked (UnknownModelError)."""
+    if text.strip().lower() == "all":
+        return models.available_models()
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    if not chosen:
+        raise ValueError("--models needs 'all' or at least one model name")
+    for name in chosen:
+        models.get_spec(name)
+    return list(dict.fromkeys(chosen))  # drop repeats, keep order
+
+
+# --- train ---------------------------------------------------------------------------------------
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """``mnist-app train``."""
+    from tqdm import tqdm
+
+    names = parse_models(args.models)
+    results = []
+    with tqdm(total=len(names), unit="model", bar_format="{l_bar}{bar}| {n:.2f}/{total} [{elapsed}]",
+              file=sys.stderr, disable=None) as bar:
+        for index, name in enumerate(names):
+            def progress(fraction: float, message: str, index: int = index) -> None:
+                bar.n = index + min(max(fraction, 0.0), 1.0)
+                bar.set_description_str(message[:60].ljust(60), refresh=False)
+                bar.refresh()
+
+            ready = models.is_trained(name, data_dir=args.data_dir)
+            result = evaluate.evaluate(name, data_dir=args.data_dir, progress=progress)
+            results.append((name, "cached" if ready else "trained", result))
+    print(f"{'model':<22} {'status':<8} {'fit time':>9} {'test accuracy':>14}")
+    for name, status, result in results:
+        print(f"{models.get_spec(name).display_name:<22} {status:<8} {result.fit_seconds:>8.1f}s "
+              f"{result.accuracy:>13.2%}")
+    return 0
+
+
+# --- evaluate ------------------------------------------------------------------------------------
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """``mnist-app evaluate``."""
+    names = parse_models(args.models)
+    results = [evaluate.evaluate(name, data_dir=args.data_dir, progress=_stderr_progress)
+               for name in names]
+    _clear_status()
+    header = f"{'model':<22} {'accuracy':>9} {'macro F1':>9} {'fit time':>9} {'size':>9} {'1 digit':>9}"
+    print(header)
+    print("-" * len(header))
+    for result in sorted(results, key=lambda r: -r.accuracy):
+        print(f"{models.get_spec(result.model).display_name:<22} {result.accuracy:>9.2%} "
+              f"{result.macro_f1:>9.3f} {result.fit_seconds:>8.1f}s "
+              f"{result.size_bytes / 1e6:>7.1f}MB {result.latency_ms:>7.2f}ms")
+    if args.confusion:
+        for result in results:
+            print()
+            print(format_confusion(result))
+    return 0
+
+
+def format_confusion(result: evaluate.Evaluation) -> str:
+    """The confusion matrix as text: rows = true digit, columns = predicted digit."""
+    lines = [f"{models.get_spec(result.model).display_name}: rows = true digit, columns = predicted",
+             "true\\pred " + "".join(f"{d:>6}" for d in range(10))]
+    for digit, row in enumerate(result.confusion):
+        lines.append(f"{digit:>9} " + "".join(f"{count:>6}" for count in row))
+    return "\n".join(lines)
+
+
+# --- predict -------------------------------------------------------------------------------------
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    """``mnist-app predict IMAGE``."""
+    names = models.available_models() if args.model.strip().lower() == "all" else parse_models(args.model)
+    image = read_image(args.image)
+    digit = preprocess.to_mnist(image)  # fails early and clearly on a blank or unusable image
+    for name in names:
+        model = models.get_model(name, data_dir=args.data_dir, progress=_stderr_progress)
+        _clear_status()
+        probabilities = np.asarray(model.predict_proba(digit.reshape(1, -1))[0])
+        label = int(np.argmax(probabilities))
+        runners_up = np.argsort(probabilities)[::-1][1:3]
+        others = ", ".join(f"{d}: {probabilities[d]:.0%}" for d in runners_up)
+        print(f"{models.get_spec(name).display_name:<22} {label}  ({probabilities[label]:.0%}; {others})")
+    return 0
+
+
+def read_image(path: Path) -> np.ndarray:
+    """An image file as an RGB(A) or grey uint8 array, turned upright by its EXIF orientation."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not an image file")
+    try:
+        with Image.open(path) as picture:
+            picture = ImageOps.exif_transpose(picture)  # phone photos are often stored sideways
+            if picture.mode not in ("L", "RGB", "RGBA", "LA"):
+                picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
+            return np.asarray(picture)
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"cannot read {path} as an image ({_first_line(error)}); use a PNG or JPEG") \
+            from None
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _stderr_progress(fraction: float, message: str) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write(f"\r{message[:70]:<70} {fraction:>4.0%}")
+        sys.stderr.flush()
+
+
+def _clear_status() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 76 + "\r")
+        sys.stderr.flush()
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, models.UnknownModelError):
+        return str(error)
+    return str(error).strip() or type(error).__name__
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+if __name__ == "__main__":  # python -m mnist_app.cli
+    sys.exit(main())
