@@ -13,9 +13,9 @@ from plotly.subplots import make_subplots
 DIGITS = list(range(10))
 # Colour by log10(1 + value * scale): on a good model the diagonal holds ~1,000 digits
 # per cell and the mistakes a handful, so a linear scale would hide every mistake.
-_COUNT_TICKS = (0, 1, 10, 100, 1000)
-_RATE_TICKS = (0.0, 0.001, 0.01, 0.1, 1.0)
+# Rates are scaled to per mille so both modes share one colour range (0 to 1,000).
 _RATE_SCALE = 1000.0
+_COLOUR_MAX = float(np.log10(1 + 1000))
 
 
 def row_rates(confusion: np.ndarray) -> np.ndarray:
@@ -44,16 +44,12 @@ def confusion_figure(
         shown = rates
         text = [[f"{rate:.1%}" if rate else "0" for rate in row] for row in rates]
         colour = np.log10(1 + rates * _RATE_SCALE)
-        tick_values = [np.log10(1 + tick * _RATE_SCALE) for tick in _RATE_TICKS]
-        tick_text = [f"{tick:.1%}".replace(".0%", "%") for tick in _RATE_TICKS]
-        title = "share of the true digit"
     else:
         shown = counts
         text = [[str(count) for count in row] for row in counts]
         colour = np.log10(1 + counts)
-        tick_values = [np.log10(1 + tick) for tick in _COUNT_TICKS]
-        tick_text = [str(tick) for tick in _COUNT_TICKS]
-        title = "test digits"
+    # No colour bar: every cell has its number written in it, and the room is worth more
+    # to the matrix on a projector.
     figure = go.Figure(
         go.Heatmap(
             z=colour,
@@ -61,12 +57,12 @@ def confusion_figure(
             y=DIGITS,
             text=text,
             texttemplate="%{text}",
-            textfont={"size": 15},
+            textfont={"size": 13 if normalise else 15},
             customdata=shown,
             colorscale="Blues",
             zmin=0,
-            zmax=max(tick_values),
-            colorbar={"title": {"text": title}, "tickvals": tick_values, "ticktext": tick_text},
+            zmax=_COLOUR_MAX,
+            showscale=False,
             hoverinfo="skip",
             xgap=1,
             ygap=1,
@@ -96,12 +92,12 @@ def confusion_figure(
             type="rect", x0=predicted - 0.5, x1=predicted + 0.5, y0=true - 0.5, y1=true + 0.5,
             line={"color": "#d62728", "width": 4},
         )
-    figure.update_xaxes(title_text="predicted digit", tickvals=DIGITS, side="top", showgrid=False)
-    figure.update_yaxes(
-        title_text="true digit", tickvals=DIGITS, autorange="reversed", showgrid=False,
-        scaleanchor="x", constrain="domain",
-    )
-    figure.update_layout(height=620, margin={"l": 60, "r": 20, "t": 60, "b": 20}, font={"size": 15})
+    axis_fonts = {"tickfont": {"size": 16}, "title_font": {"size": 16}}
+    figure.update_xaxes(title_text="predicted digit", tickvals=DIGITS, side="top", showgrid=False,
+                        **axis_fonts)
+    figure.update_yaxes(title_text="true digit", tickvals=DIGITS, autorange="reversed", showgrid=False,
+                        **axis_fonts)
+    figure.update_layout(height=560, margin={"l": 60, "r": 10, "t": 60, "b": 10}, font={"size": 15})
     return figure
 
 
@@ -158,9 +154,11 @@ def comparison_figure(rows: Sequence[ModelRow]) -> go.Figure:
         "latency_ms": [max(row.latency_ms, 1e-3) for row in rows],
         "size_mb": [max(row.size_bytes / 1e6, 1e-4) for row in rows],
     }
+    panel = 90 + 45 * len(rows)  # pixels per row of panels: room for every bar's label
+    height = 2 * panel + 150
     figure = make_subplots(
         rows=2, cols=2, subplot_titles=[title for _, title, _ in _COMPARED],
-        horizontal_spacing=0.22, vertical_spacing=0.16,
+        horizontal_spacing=0.22, vertical_spacing=110 / height,
     )
     for position, (key, _, label) in enumerate(_COMPARED):
         row, col = divmod(position, 2)
@@ -173,9 +171,9 @@ def comparison_figure(rows: Sequence[ModelRow]) -> go.Figure:
             row=row + 1, col=col + 1,
         )
         if key != "accuracy":
-            figure.update_xaxes(type="log", row=row + 1, col=col + 1)
+            figure.update_xaxes(type="log", dtick=1, row=row + 1, col=col + 1)  # ticks at powers of 10
     low = min(values["accuracy"], default=0.9)
     figure.update_xaxes(range=[max(0.0, low - 0.05), 1.0], tickformat=".0%", row=1, col=1)
-    figure.update_layout(height=260 + 60 * len(rows), margin={"l": 20, "r": 20, "t": 60, "b": 20},
-                         font={"size": 14})
+    figure.update_yaxes(tickfont={"size": 14})
+    figure.update_layout(height=height, margin={"l": 20, "r": 20, "t": 50, "b": 20}, font={"size": 14})
     return figure

@@ -1,0 +1,113 @@
+"""What the report pages (models, confusion matrix, galleries) share: cached evaluations and digit grids.
+
+Pages never compute an evaluation while rendering: they read it through
+:func:`cached_evaluation` when ``evaluate.is_evaluated`` says it is ready, and
+otherwise say so and offer a button that trains and tests the model with a progress bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import streamlit as st
+
+from mnist_app import data, evaluate, gallery, models
+from mnist_app.ui import common
+
+#: Digits are shown this many times their 28 px, nearest-neighbour: crisp on a projector.
+ZOOM = 4
+#: Browsers smooth images they scale (e.g. on high-DPI screens); keep MNIST pixels square.
+PIXELATED_CSS = "<style>[data-testid='stImage'] img { image-rendering: pixelated; }</style>"
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def cached_evaluation(name: str) -> evaluate.Evaluation:
+    """The test-set evaluation of ``name``, shared by all pages and sessions.
+
+    Only call it once ``evaluate.is_evaluated(name)``: it then loads the cached results
+    (milliseconds) instead of running 10,000 predictions.
+    """
+    return evaluate.evaluate(name)
+
+
+@st.cache_resource(show_spinner="Loading the MNIST test digits…")
+def test_images() -> np.ndarray:
+    """The 10,000 MNIST test images, (n, 28, 28) uint8, read-only and shared."""
+    images, _ = data.load_mnist("test")
+    return images
+
+
+def evaluated_models() -> list[str]:
+    """The available models whose evaluation is ready, in the registry's order."""
+    return [name for name in common.model_names() if evaluate.is_evaluated(name)]
+
+
+def evaluate_with_progress(names: Sequence[str]) -> bool:
+    """Train (if needed) and test ``names`` one after another in a status box with a progress bar.
+
+    Returns True when all are done; on a failure (e.g. MNIST cannot be downloaded) the
+    box turns red and says why instead of raising.
+    """
+    label = ", ".join(common.display_name(name) for name in names)
+    with st.status(f"Training and testing {label}…", expanded=True) as status:
+        if not common.mnist_on_disk():
+            st.write("Downloading MNIST first (about 11 MB)…")
+        bar = st.progress(0.0, text="Starting…")
+        for position, name in enumerate(names):
+
+            def report(fraction: float, message: str, position: int = position, name: str = name) -> None:
+                overall = (position + min(max(fraction, 0.0), 1.0)) / len(names)
+                bar.progress(overall, text=f"{common.display_name(name)}: {message}")
+
+            try:
+                evaluate.evaluate(name, progress=report)
+            except (data.MnistUnavailableError, data.MnistFileError, models.ModelUnavailableError,
+                    OSError) as error:
+                status.update(label=f"Could not test {common.display_name(name)}", state="error")
+                st.error(str(error))
+                return False
+        bar.progress(1.0, text="Done")
+        status.update(label=f"Tested {label}", state="complete", expanded=False)
+    return True
+
+
+def offer_evaluation(names: Sequence[str], *, key: str, why: str) -> None:
+    """Say that ``names`` are not tested yet (``why``) and offer a button that tests them, then reruns."""
+    hint = sum(models.get_spec(name).fit_seconds_hint for name in names if not models.is_trained(name))
+    estimate = f" Training takes about {hint:.0f} s on a laptop, then testing a few seconds." if hint else ""
+    st.info(f"{why}{estimate}")
+    plural = "these models" if len(names) > 1 else common.display_name(names[0])
+    if st.button(f"Train and test {plural}", key=key, type="primary", icon="▶️"):
+        if evaluate_with_progress(list(names)):
+            st.rerun()
+
+
+def evaluation_or_offer(name: str) -> evaluate.Evaluation | None:
+    """The cached evaluation of ``name``, or None after offering to compute it (never computes here)."""
+    if evaluate.is_evaluated(name):
+        return cached_evaluation(name)
+    offer_evaluation(
+        [name], key=f"evaluate-{name}",
+        why=f"{common.display_name(name)} has not been tested on the 10,000 test digits yet.",
+    )
+    return None
+
+
+def show_digits(indices: np.ndarray, captions: Sequence[str], *, zoom: int = ZOOM) -> None:
+    """Show test digits ``indices`` as a wrapping grid of crisp enlarged images with captions."""
+    if len(indices) == 0:
+        return
+    st.html(PIXELATED_CSS)
+    images = gallery.upscale_nearest(test_images()[np.asarray(indices)], zoom)
+    st.image(list(images), caption=list(captions), width=28 * zoom)
+
+
+def answer_captions(evaluation: evaluate.Evaluation, indices: np.ndarray) -> list[str]:
+    """The ✓/✗ caption of each digit: the model's answer, its confidence and the test-set index."""
+    confidence = gallery.confidence(evaluation)
+    return [
+        gallery.answer_caption(int(i), int(evaluation.labels[i]), int(evaluation.predicted[i]),
+                               float(confidence[i]))
+        for i in indices
+    ]
