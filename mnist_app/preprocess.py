@@ -12,7 +12,8 @@ A model recognises a drawn digit only if the drawing is put into that same form,
 2. crop to the ink's bounding box;
 3. fit into 20x20 keeping the aspect ratio, anti-aliased;
 4. paste into 28x28 with the centre of mass at the centre (as MNIST did: whole pixels);
-5. ``normalise_digits``: the refinement applied to the training digits too.
+5. ``normalise_digits``: the refinement applied to the training digits too: straighten
+   the slant (deskew) and blur slightly, strongest ink = 1 (measured to help).
 
 ``prepare_training`` runs step 5 on MNIST itself, so that the models are trained on
 digits that look like what ``to_mnist`` makes of a drawing. Both go through the one
@@ -31,7 +32,7 @@ from scipy import ndimage
 
 #: Bump whenever the output of ``to_mnist`` or ``prepare_training`` changes: the model
 #: cache key includes it, so the models retrain on the new preprocessing.
-PREPROCESS_VERSION = "1"
+PREPROCESS_VERSION = "2"
 
 SIDE = 28  # MNIST frame
 BOX = 20  # MNIST fits each digit's bounding box into 20x20
@@ -50,6 +51,10 @@ SPECK_FRACTION = 0.025
 #: A blob far smaller than the main stroke (area and extent) is a stray dot, not a part.
 STRAY_AREA_FRACTION = 0.08
 STRAY_EXTENT_FRACTION = 0.3
+#: ``deslant``: the largest shear applied (1 = 45 degrees).
+MAX_SHEAR = 1.0
+#: ``soften``: Gaussian blur in 28x28 pixels.
+BLUR_SIGMA = 0.7
 
 
 class EmptyDrawingError(ValueError):
@@ -88,6 +93,11 @@ def steps(image: object) -> list[Step]:
     return recorded
 
 
+def centred_digit(image: object) -> np.ndarray:
+    """The textbook recipe alone (steps 1-4, without ``normalise_digits``): float32 (28, 28)."""
+    return _pipeline(image, record=None, normalise=False)
+
+
 def prepare_training(images: np.ndarray) -> np.ndarray:
     """MNIST images uint8 (n, 28, 28) -> float32 (n, 784) in [0, 1], what models train on.
 
@@ -106,10 +116,45 @@ def prepare_training(images: np.ndarray) -> np.ndarray:
 def normalise_digits(digits: np.ndarray) -> np.ndarray:
     """The refinement shared by training digits and drawings: float32 (n, 28, 28) in [0, 1].
 
-    Used by both ``to_mnist`` and ``prepare_training``. Currently the identity (the
-    textbook recipe); refinements are kept only when measured to help.
+    Used by both ``to_mnist`` and ``prepare_training``, so that what the models learn from
+    and what they are shown are made the same way: ``deslant`` (straighten the slant), then
+    ``soften`` (a slight blur, strongest ink = 1). Each was kept because it measurably
+    helped both on MNIST test and on drawn digits (docs/benchmarks.md).
     """
-    return np.clip(digits, 0.0, 1.0).astype(np.float32, copy=False)
+    return soften(deslant(np.clip(digits, 0.0, 1.0).astype(np.float32, copy=False)))
+
+
+def deslant(digits: np.ndarray) -> np.ndarray:
+    """Shear each digit (n, 28, 28) so its main axis is vertical, centre of mass at (14, 14).
+
+    The classic MNIST deskew: the shear is the ratio of the ink's row/column covariance to
+    its row variance (clipped to 45 degrees, so a flat stroke is not smeared sideways).
+    """
+    count = len(digits)
+    rows, cols = np.mgrid[:SIDE, :SIDE].astype(np.float32)
+    mass = np.maximum(digits.sum(axis=(1, 2)), 1e-6)
+    row_mean = (digits * rows).sum(axis=(1, 2)) / mass
+    col_mean = (digits * cols).sum(axis=(1, 2)) / mass
+    row_var = (digits * (rows - row_mean[:, None, None]) ** 2).sum(axis=(1, 2)) / mass
+    covariance = (digits * (rows - row_mean[:, None, None]) * (cols - col_mean[:, None, None])).sum(
+        axis=(1, 2)) / mass
+    shear = np.clip(covariance / np.maximum(row_var, 1e-6), -MAX_SHEAR, MAX_SHEAR)
+    # Output pixel (r, c) samples the input at (r - 14 + row_mean, c - 14 + col_mean + shear * (r - 14)).
+    source_rows = rows[None] - CENTRE + row_mean[:, None, None]
+    source_cols = cols[None] - CENTRE + col_mean[:, None, None] + shear[:, None, None] * (rows[None] - CENTRE)
+    index = np.broadcast_to(np.arange(count, dtype=np.float32)[:, None, None], source_rows.shape)
+    straight = ndimage.map_coordinates(digits, [index, source_rows, source_cols], order=1, mode="constant")
+    return np.clip(straight, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def soften(digits: np.ndarray) -> np.ndarray:
+    """Blur each digit (n, 28, 28) slightly and scale it so its strongest ink is 1.
+
+    Evens out the difference between thin and thick, faint and strong strokes.
+    """
+    blurred = ndimage.gaussian_filter(digits, sigma=(0, BLUR_SIGMA, BLUR_SIGMA))
+    peak = np.maximum(blurred.max(axis=(1, 2), keepdims=True), 1e-6)
+    return np.clip(blurred / peak, 0.0, 1.0).astype(np.float32, copy=False)
 
 
 # --- the pipeline ---------------------------------------------------------------------
@@ -117,7 +162,7 @@ def normalise_digits(digits: np.ndarray) -> np.ndarray:
 Recorder = Callable[[str, np.ndarray], None] | None
 
 
-def _pipeline(image: object, record: Recorder) -> np.ndarray:
+def _pipeline(image: object, record: Recorder, normalise: bool = True) -> np.ndarray:
     pixels = _as_array(image)
     ink = ink_map(pixels)
     if record:
@@ -131,9 +176,15 @@ def _pipeline(image: object, record: Recorder) -> np.ndarray:
     centred = _centre_by_mass(fitted)
     if record:
         record("Pasted into 28x28, centre of mass in the middle", centred)
-    digit = normalise_digits(centred[np.newaxis])[0]
-    if record and not np.array_equal(digit, centred):
-        record("Normalised like the training digits", digit)
+    if not normalise:
+        return centred
+    # Exactly normalise_digits, one part at a time so each can be shown.
+    straight = deslant(np.clip(centred, 0.0, 1.0)[np.newaxis])
+    if record:
+        record("Slant straightened (training digits too)", straight[0])
+    digit = soften(straight)[0]
+    if record:
+        record("Softened: slight blur, strongest ink = 1 (training digits too)", digit)
     return digit
 
 
