@@ -1,7 +1,16 @@
-"""Streamlit entry point: `streamlit run streamlit_app.py`."""
+"""Streamlit entry point: `streamlit run streamlit_app.py`.
+
+Page config and navigation only; each page lives in ``mnist_app.ui``.
+"""
 
 import streamlit as st
 
+from mnist_app.ui import draw_page
+
 st.set_page_config(page_title="MNIST classroom", page_icon="✏️", layout="wide")
-st.title("✏️ Draw a digit")
-st.info("The drawing page is on its way. The data layer is ready: `mnist_app.data.load_mnist`.")
+
+PAGES = [
+    st.Page(draw_page.render, title="Draw a digit", icon="✏️", url_path="draw", default=True),
+]
+
+st.navigation(PAGES).run()

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +36,120 @@ def mnist_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return Path(folder)
+
+
+# === Browser tests: a real `streamlit run` driven by Debian's chromium ==========================
+# Fixtures for any page's browser tests:
+#   trained_for_browser  (session) trains BROWSER_MODELS before the server starts, so the
+#                        server only ever loads them from the cache
+#   app_server           (session) base URL of `streamlit run streamlit_app.py` on a free port
+#   browser              (session) Playwright's chromium, i.e. Debian's /usr/bin/chromium
+#   page                 (function) a fresh 1280x900 page (its own context)
+#   screenshot_dir       (session) a temporary folder for screenshots
+# Without chromium or Playwright the browser tests are skipped (failed when CI=true).
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+#: The models the browser tests use: the drawing page's default and one to switch to.
+BROWSER_MODELS = ("logistic_regression", "knn")
+SERVER_START_SECONDS = 90
+
+
+def _skip_or_fail(message: str) -> None:
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def trained_for_browser(mnist_dir: Path) -> tuple[str, ...]:
+    """BROWSER_MODELS, trained (or loaded from the tests' cache) in this process."""
+    from mnist_app import models
+
+    for name in BROWSER_MODELS:
+        models.get_model(name, data_dir=mnist_dir)
+    return BROWSER_MODELS
+
+
+@pytest.fixture(scope="session")
+def app_server(
+    trained_for_browser: tuple[str, ...], mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """`streamlit run streamlit_app.py` on a free loopback port; yields its base URL."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "streamlit_app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]
+    env = {**os.environ, paths.DATA_DIR_ENV: str(mnist_dir)}
+    url = f"http://127.0.0.1:{port}/"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not serve within {SERVER_START_SECONDS} s:\n"
+                            f"{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium through Playwright (headless)."""
+    if not CHROMIUM.is_file():
+        _skip_or_fail(f"Debian chromium not found at {CHROMIUM}: install it (`make browser`, "
+                      "i.e. apt-get install chromium) to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _skip_or_fail("playwright is not installed: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh desktop-sized page in its own browser context."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    new_page = context.new_page()
+    yield new_page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where browser tests keep their screenshots (a temporary folder, never the repository)."""
+    return tmp_path_factory.mktemp("screenshots")

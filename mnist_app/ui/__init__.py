@@ -1,0 +1,1 @@
+"""The Streamlit user interface: pages and widgets. The only package modules that import Streamlit."""

@@ -1,0 +1,114 @@
+"""Cached resources and widgets shared by the app's pages.
+
+The pages never hold model logic: they ask ``mnist_app.models`` for fitted models and
+keep them in ``st.cache_resource`` so that switching models (or a rerun after every
+stroke) never reloads or retrains anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from mnist_app import data, models, paths
+
+#: Session-state key under which every page's model picker shares its choice.
+MODEL_KEY = "model"
+
+
+def model_names() -> list[str]:
+    """Every model the picker offers, in the registry's order."""
+    return list(models.available_models())
+
+
+def display_name(name: str) -> str:
+    """A model's friendly name, for people."""
+    return models.MODELS[name].display_name
+
+
+def model_picker(key: str = MODEL_KEY, *, label: str = "Model") -> str:
+    """A select box of every model (friendly names) with its one-line explanation below.
+
+    Returns the chosen model's registry name. The choice survives page switches
+    (``persist_state="session"``), so pages that use the same ``key`` share it.
+    """
+    names = model_names()
+    if st.session_state.get(key) not in names:
+        # A stale or missing choice (e.g. the CNN was chosen but torch is gone): start over.
+        st.session_state[key] = default_model(names)
+    name = st.selectbox(label, names, format_func=display_name, key=key, persist_state="session")
+    st.caption(models.MODELS[name].description)
+    return name
+
+
+def default_model(names: list[str]) -> str:
+    """The model a page starts with: the first one already trained, else the registry's first."""
+    return next((name for name in names if is_trained(name)), names[0])
+
+
+@st.cache_resource
+def _trained_models() -> set[str]:
+    # Names seen trained in this server process; a trained model stays trained.
+    return set()
+
+
+def is_trained(name: str) -> bool:
+    """Whether model ``name`` can answer without training (never downloads or trains anything).
+
+    ``models.is_trained`` costs about 10 ms (it rebuilds the cache key), too much to pay
+    for every model on every stroke, so a positive answer is remembered.
+    """
+    known = _trained_models()
+    if name in known:
+        return True
+    if not mnist_on_disk():  # the cache key needs the training data; don't download it here
+        return False
+    if models.is_trained(name):
+        known.add(name)
+        return True
+    return False
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=32)
+def cached_model(name: str) -> Any:
+    """The fitted model ``name``, loaded once per server process and shared by all sessions.
+
+    Call it only for trained models (``models.is_trained``): training belongs behind a
+    button with a progress bar (``train_with_progress``), never inside a page render.
+    """
+    return models.get_model(name)
+
+
+def mnist_on_disk() -> bool:
+    """Whether the four MNIST files are already in the data folder (else training downloads them)."""
+    folder = paths.data_dir()
+    return all((folder / file_name).is_file() for file_name in data.ALL_FILES)
+
+
+def train_with_progress(names: list[str]) -> bool:
+    """Train ``names`` one after another inside an ``st.status`` box with a progress bar.
+
+    Returns True when every model trained; on a failure (e.g. MNIST cannot be
+    downloaded) the box turns red, says why and returns False instead of raising.
+    """
+    label = ", ".join(display_name(name) for name in names)
+    with st.status(f"Training {label}…", expanded=True) as status:
+        if not mnist_on_disk():
+            st.write(f"Downloading MNIST into `{paths.data_dir()}` first (about 11 MB)…")
+        bar = st.progress(0.0, text="Starting…")
+        for position, name in enumerate(names):
+
+            def report(fraction: float, message: str, position: int = position, name: str = name) -> None:
+                overall = (position + min(max(fraction, 0.0), 1.0)) / len(names)
+                bar.progress(overall, text=f"{display_name(name)}: {message}")
+
+            try:
+                models.get_model(name, progress=report)
+            except (data.MnistUnavailableError, data.MnistFileError, OSError) as error:
+                status.update(label=f"Could not train {display_name(name)}", state="error")
+                st.error(str(error))
+                return False
+        bar.progress(1.0, text="Done")
+        status.update(label=f"Trained {label}", state="complete", expanded=False)
+    return True

@@ -1,0 +1,266 @@
+"""The drawing page: draw a digit, and the models say what it is while you draw.
+
+Layout: the canvas and its controls on the left, the chosen model's answer on the
+right (stacked on a phone, where a one-line answer also shows right under the canvas);
+below, every model's answer side by side and the images of "what the model sees".
+The canvas sends its picture after every stroke, which reruns this page: there is no
+Predict button.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from mnist_app import preprocess
+from mnist_app.ui import common
+
+#: The canvas component's session-state key is this plus a generation number (Clear bumps it).
+CANVAS_KEY_PREFIX = "canvas-"
+#: Session-state key of the generation number.
+GENERATION_KEY = "canvas_generation"
+#: Session-state key of the drawing the canvas (re)starts from; Undo replaces it.
+START_KEY = "canvas_start"
+#: The canvas fits a phone (390 px wide minus the page's 2 x 16 px margins) ...
+PHONE_CANVAS = 344
+#: ... and grows for a projector on request.
+PROJECTOR_CANVAS = 480
+#: About a tenth of the digit's height, like MNIST's strokes.
+DEFAULT_PEN = 24
+PROMPT = "Draw a digit from 0 to 9 in the black box: the answer appears as you draw."
+HIGHLIGHT = "#ff4b4b"  # Streamlit's primary red: readable on light and dark themes alike
+
+# The one-line answer under the canvas is for phones only, where the full answer is a
+# scroll away; on wider screens the answer column sits right beside the canvas.
+PAGE_CSS = """
+<style>
+.st-key-quick_answer { display: none; }
+@media (max-width: 640px) { .st-key-quick_answer { display: block; } }
+.answer-digit { font-size: 7rem; font-weight: 700; line-height: 1; }
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One model's answer for the current drawing."""
+
+    model: str
+    digit: int
+    probabilities: np.ndarray
+
+    @property
+    def confidence(self) -> float:
+        """The probability of the answered digit."""
+        return float(self.probabilities[self.digit])
+
+
+def render() -> None:
+    """The whole page (the entry point ``st.Page`` runs)."""
+    st.html(PAGE_CSS)
+    st.title("✏️ Draw a digit")
+    canvas_column, answer_column = st.columns([1, 1], gap="large")
+    with canvas_column:
+        image = drawing_canvas()
+        quick_answer = st.container(key="quick_answer")
+    with answer_column:
+        name = common.model_picker()
+        answer = show_answer(image, name)
+    if answer is None:
+        return
+    with quick_answer:
+        st.markdown(f"### Answer: {answer.digit}")
+        st.caption(f"{common.display_name(name)}, {answer.confidence:.0%} sure. More below.")
+    models_column, sees_column = st.columns([1, 1], gap="large")
+    with models_column:
+        show_all_models(image, name)
+    with sees_column:
+        show_what_the_model_sees(image)
+
+
+# --- the canvas --------------------------------------------------------------------------
+
+
+def drawing_canvas() -> np.ndarray | None:
+    """The canvas with Undo, Clear and pen settings; its RGBA picture, or None while it is blank."""
+    from streamlit_drawable_canvas import st_canvas  # imports only inside a Streamlit runtime
+
+    side = PROJECTOR_CANVAS if st.session_state.get("big_canvas", False) else PHONE_CANVAS
+    result = st_canvas(
+        stroke_width=st.session_state.get("pen_width", DEFAULT_PEN),
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        width=side,
+        height=side,
+        drawing_mode="freedraw",
+        initial_drawing=st.session_state.get(START_KEY),
+        return_image_data=True,
+        key=canvas_key(),
+    )
+    has_strokes = bool(strokes(result.json_data))
+    with st.container(horizontal=True, key="canvas_buttons"):
+        st.button("Undo", icon=":material/undo:", on_click=undo_last_stroke, disabled=not has_strokes)
+        st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
+        with st.popover("Pen", icon=":material/edit:"):
+            st.slider("Pen width", min_value=8, max_value=60, value=DEFAULT_PEN, step=2, key="pen_width")
+            st.toggle("Big canvas (projector)", key="big_canvas")
+    if not has_strokes:
+        return None  # after undoing the only stroke the canvas still sends a (black) picture
+    return result.image_data
+
+
+def canvas_key() -> str:
+    """The canvas component's current session-state key."""
+    return f"{CANVAS_KEY_PREFIX}{st.session_state.get(GENERATION_KEY, 0)}"
+
+
+def strokes(drawing: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The strokes (Fabric.js objects) of a canvas drawing, oldest first."""
+    return list((drawing or {}).get("objects") or [])
+
+
+def undo_last_stroke() -> None:
+    """Reload the canvas with its drawing minus the last stroke; it then sends the new picture."""
+    state = st.session_state.get(canvas_key()) or {}
+    drawing = (state.get("drawing") or {}).get("raw")
+    # The canvas reloads only when its starting drawing changes: the revision makes every
+    # Undo a change, even one that leaves the same strokes as an earlier Undo did.
+    revision = (st.session_state.get(START_KEY) or {}).get("revision", 0) + 1
+    st.session_state[START_KEY] = {"objects": strokes(drawing)[:-1], "revision": revision}
+
+
+def clear_canvas() -> None:
+    """A fresh, empty canvas under a new key: it has no picture, so the prompt shows at once."""
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+    st.session_state[START_KEY] = None
+
+
+# --- the answer -------------------------------------------------------------------------
+
+
+def show_answer(image: np.ndarray | None, name: str) -> Answer | None:
+    """The chosen model's answer: the digit, big, its confidence and the ten probabilities.
+
+    Returns None, after saying why, when there is nothing to answer: a blank canvas or
+    an untrained model (then it offers to train it).
+    """
+    with st.container(key="answer"):
+        if image is None:
+            st.info(PROMPT, icon=":material/draw:")
+            return None
+        try:
+            digit_image = preprocess.to_mnist(image)
+        except preprocess.EmptyDrawingError as error:
+            st.info(f"{error} {PROMPT}", icon=":material/draw:")
+            return None
+        if not common.is_trained(name):
+            offer_training(name)
+            return None
+        answer = answer_of(digit_image, name)
+        st.markdown(f"<div class='answer-digit'>{answer.digit}</div>", unsafe_allow_html=True)
+        st.markdown(f"**{common.display_name(name)}** says **{answer.digit}**, {answer.confidence:.0%} sure.")
+        st.plotly_chart(
+            probability_chart(answer.probabilities), config={"displayModeBar": False}, key="probabilities"
+        )
+    return answer
+
+
+def answer_of(digit_image: np.ndarray, name: str) -> Answer:
+    """Model ``name``'s answer for one preprocessed digit (28x28 in [0, 1]), from the cached model."""
+    features = digit_image.reshape(1, -1).astype(np.float32, copy=False)
+    probabilities = np.asarray(common.cached_model(name).predict_proba(features)[0], dtype=float)
+    return Answer(model=name, digit=int(np.argmax(probabilities)), probabilities=probabilities)
+
+
+def probability_chart(probabilities: np.ndarray) -> go.Figure:
+    """A bar per digit 0-9 (percent), the most likely one highlighted."""
+    best = int(np.argmax(probabilities))
+    figure = go.Figure(
+        go.Bar(
+            x=[str(digit) for digit in range(10)],
+            y=np.asarray(probabilities) * 100,
+            marker_color=[HIGHLIGHT if digit == best else "#8c96a5" for digit in range(10)],
+            hovertemplate="digit %{x}: %{y:.1f}%<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=240,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title={"text": "How sure, for each digit (%)", "font": {"size": 14}},
+        yaxis={"range": [0, 100], "fixedrange": True},
+        xaxis={"type": "category", "fixedrange": True},
+        showlegend=False,
+    )
+    return figure
+
+
+def offer_training(name: str) -> None:
+    """Say that the model is not trained yet and offer a Train button (with progress)."""
+    message = f"**{common.display_name(name)}** has not been trained on this computer yet."
+    if not common.mnist_on_disk():
+        message += " MNIST is not on this computer yet either: training downloads it first."
+    st.warning(message)
+    if st.button(f"Train {common.display_name(name)}", type="primary", key=f"train_{name}"):
+        if common.train_with_progress([name]):
+            st.rerun()
+
+
+# --- every model, and what the model sees ----------------------------------------------------
+
+
+def show_all_models(image: np.ndarray, chosen: str) -> None:
+    """Every trained model's answer for the same drawing, side by side, as small cards."""
+    st.subheader("All models")
+    digit_image = preprocess.to_mnist(image)
+    untrained = []
+    with st.container(horizontal=True, key="all_models"):
+        for name in common.model_names():
+            if not common.is_trained(name):
+                untrained.append(name)
+                continue
+            answer = answer_of(digit_image, name)
+            with st.container(border=True, width=150, key=f"card_{name}"):
+                title = common.display_name(name)
+                st.caption(f"**{title}** (chosen)" if name == chosen else title)
+                st.markdown(f"## {answer.digit}")
+                st.caption(f"{answer.confidence:.0%} sure")
+    if untrained:
+        st.caption("Not trained yet: " + ", ".join(common.display_name(name) for name in untrained) + ".")
+        if st.button("Train the missing models", key="train_missing"):
+            if common.train_with_progress(untrained):
+                st.rerun()
+
+
+def show_what_the_model_sees(image: np.ndarray) -> None:
+    """The images of ``preprocess.steps``: from the drawing to the 28x28 digit the model gets."""
+    st.subheader("What the model sees")
+    with st.container(horizontal=True, key="steps"):
+        for step in preprocess.steps(image):
+            with st.container(width=STEP_TILE):
+                st.image(square_tile(step.image), caption=step.caption, width=STEP_TILE)
+
+
+STEP_TILE = 104
+
+
+def square_tile(picture: np.ndarray, side: int = STEP_TILE) -> Image.Image:
+    """A step's image padded to a square with background and scaled to ``side`` pixels.
+
+    Small images are scaled up with hard pixel edges, so a student sees the 28x28 pixels
+    the model sees (a browser would blur them); big ones are scaled down smoothly.
+    """
+    picture = np.asarray(picture)
+    if picture.dtype != np.uint8:
+        picture = (np.clip(picture, 0.0, 1.0) * 255).round().astype(np.uint8)
+    height, width = picture.shape[:2]
+    longer = max(height, width)
+    square = np.zeros((longer, longer), dtype=np.uint8)
+    top, left = (longer - height) // 2, (longer - width) // 2
+    square[top : top + height, left : left + width] = picture
+    resample = Image.Resampling.NEAREST if longer < side else Image.Resampling.BILINEAR
+    return Image.fromarray(square).resize((side, side), resample)

@@ -1,0 +1,194 @@
+"""The drawing page under Streamlit's AppTest: prompt, picker, answers, model switching, training.
+
+AppTest runs no JavaScript, so a drawing is put into the canvas by setting the canvas
+component's session state to what the browser would send (see the canvas facts note):
+``{"drawing": {"raw": <Fabric.js JSON>, "data": <PNG data URL>}}``. Real drawing is
+tested in test_browser_draw.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from mnist_app import data, models, preprocess
+from mnist_app.ui import common, draw_page
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+SIDE = draw_page.PHONE_CANVAS
+
+
+def canvas_state(picture: np.ndarray, strokes: int = 1) -> dict:
+    """What the canvas component holds after ``strokes`` strokes that drew ``picture`` (RGBA)."""
+    buffer = io.BytesIO()
+    Image.fromarray(picture, mode="RGBA").save(buffer, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    objects = [{"type": "path", "stroke": "#FFFFFF"} for _ in range(strokes)]
+    return {"drawing": {"raw": {"objects": objects}, "data": url}, "backgroundFit": None}
+
+
+def blank_canvas() -> np.ndarray:
+    picture = np.zeros((SIDE, SIDE, 4), dtype=np.uint8)
+    picture[..., 3] = 255
+    return picture
+
+
+def drawn_one() -> np.ndarray:
+    """A thick vertical stroke, white on black, as the canvas returns it."""
+    picture = blank_canvas()
+    picture[60:290, SIDE // 2 - 12 : SIDE // 2 + 12, :3] = 255
+    return picture
+
+
+def drawn_mnist_digit(index: int) -> tuple[np.ndarray, int]:
+    """MNIST test digit ``index`` scaled up onto a canvas-sized RGBA picture, and its label."""
+    images, labels = data.load_mnist("test")
+    grey = np.asarray(Image.fromarray(images[index]).resize((SIDE, SIDE), Image.Resampling.BILINEAR))
+    picture = blank_canvas()
+    picture[..., :3] = grey[..., np.newaxis]
+    return picture, int(labels[index])
+
+
+def run_page() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120).run()
+
+
+def draw(at: AppTest, picture: np.ndarray, strokes: int = 1) -> AppTest:
+    at.session_state[f"{draw_page.CANVAS_KEY_PREFIX}0"] = canvas_state(picture, strokes)
+    return at.run()
+
+
+def answer_texts(at: AppTest) -> list[str]:
+    return [block.value for block in at.markdown if " says " in block.value]
+
+
+def test_page_renders_with_prompt_and_every_model_in_the_picker() -> None:
+    at = run_page()
+    assert not at.exception
+    assert at.title[0].value == "✏️ Draw a digit"
+    picker = at.selectbox(key=common.MODEL_KEY)
+    names = models.available_models()
+    assert picker.options == [models.MODELS[name].display_name for name in names]
+    assert models.MODELS[picker.value].description in [caption.value for caption in at.caption]
+    # A blank canvas: the prompt, and no answer.
+    assert any(draw_page.PROMPT in info.value for info in at.info)
+    assert not answer_texts(at)
+    assert not at.get("plotly_chart")
+
+
+def test_a_canvas_with_only_a_speck_shows_the_prompt() -> None:
+    picture = blank_canvas()
+    picture[100:102, 100:102, :3] = 255
+    at = draw(run_page(), picture)
+    assert not at.exception
+    assert any(draw_page.PROMPT in info.value for info in at.info)
+    assert not answer_texts(at)
+
+
+@pytest.mark.slow
+def test_a_drawing_gets_the_models_answer_and_what_the_model_sees(trained_for_browser) -> None:
+    at = run_page()
+    at.selectbox(key=common.MODEL_KEY).set_value("logistic_regression")
+    at = draw(at, drawn_one())
+    assert not at.exception
+    expected = models.predict(drawn_one(), "logistic_regression")
+    assert expected.label == 1
+    assert answer_texts(at) == [
+        f"**Logistic regression** says **1**, {expected.probabilities[1]:.0%} sure."
+    ]
+    assert len(at.get("plotly_chart")) == 1
+    # What the model sees: one picture per preprocessing step, with its caption.
+    steps = preprocess.steps(drawn_one())
+    assert [image.proto.imgs[0].caption for image in at.image] == [step.caption for step in steps]
+    # All models: a card for each trained one with its answer, the chosen one marked.
+    captions = [caption.value for caption in at.caption]
+    assert "**Logistic regression** (chosen)" in captions
+    assert "k-nearest neighbours" in captions
+
+
+@pytest.mark.slow
+def test_switching_model_shows_the_other_models_answer(trained_for_browser, mnist_dir) -> None:
+    picture, _label = drawn_mnist_digit(0)
+    at = run_page()
+    at.selectbox(key=common.MODEL_KEY).set_value("logistic_regression")
+    at = draw(at, picture)
+    expected = models.predict(picture, "logistic_regression").label
+    assert answer_texts(at)[0].startswith(f"**Logistic regression** says **{expected}**")
+
+    at.selectbox(key=common.MODEL_KEY).set_value("knn").run()
+    assert not at.exception
+    expected = models.predict(picture, "knn").label
+    assert answer_texts(at)[0].startswith(f"**k-nearest neighbours** says **{expected}**")
+
+
+@pytest.mark.slow
+def test_the_shown_digit_is_the_packages_prediction(trained_for_browser, mnist_dir) -> None:
+    at = run_page()
+    at.selectbox(key=common.MODEL_KEY).set_value("knn")
+    for index in (1, 2, 3):
+        picture, label = drawn_mnist_digit(index)
+        at = draw(at, picture)
+        prediction = models.predict(picture, "knn")
+        assert prediction.label == label  # kNN knows these MNIST digits
+        assert answer_texts(at)[0].startswith(f"**k-nearest neighbours** says **{label}**")
+
+
+class AlwaysThree:
+    """Stands in for a trained model: always answers 3, 70% sure."""
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        probabilities = np.full((len(features), 10), 0.3 / 9)
+        probabilities[:, 3] = 0.7
+        return probabilities
+
+
+@pytest.fixture
+def fake_training(monkeypatch) -> Iterator[list[str]]:
+    """Training that takes no time: records which models it trained and reports progress."""
+    trained: list[str] = []
+
+    def fake_get_model(name: str, *, data_dir=None, progress=None):
+        if name not in trained:
+            progress(0.5, "halfway")
+            trained.append(name)
+        return AlwaysThree()
+
+    monkeypatch.setattr(common, "is_trained", lambda name: name in trained)
+    monkeypatch.setattr(models, "get_model", fake_get_model)
+    yield trained
+    common.cached_model.clear()  # drop the stand-ins from the process-wide cache
+
+
+def test_an_untrained_model_offers_a_train_button_then_answers(fake_training) -> None:
+    at = run_page()
+    at.selectbox(key=common.MODEL_KEY).set_value("svm")
+    at = draw(at, drawn_one())
+    assert not at.exception
+    assert not answer_texts(at)
+    assert "Support vector machine** has not been trained" in at.warning[0].value
+    at.button(key="train_svm").click().run()
+    assert not at.exception
+    assert fake_training == ["svm"]
+    assert answer_texts(at) == ["**Support vector machine** says **3**, 70% sure."]
+
+
+def test_missing_data_says_so_and_a_failed_download_is_reported(monkeypatch) -> None:
+    def unavailable(name: str, *, data_dir=None, progress=None):
+        raise data.MnistUnavailableError("MNIST is not in /nowhere and could not be downloaded")
+
+    monkeypatch.setattr(common, "is_trained", lambda name: False)
+    monkeypatch.setattr(common, "mnist_on_disk", lambda: False)
+    monkeypatch.setattr(models, "get_model", unavailable)
+    at = draw(run_page(), drawn_one())
+    assert not at.exception
+    assert "training downloads it first" in at.warning[0].value
+    at.button(key=f"train_{at.selectbox(key=common.MODEL_KEY).value}").click().run()
+    assert not at.exception
+    assert any("could not be downloaded" in error.value for error in at.error)
