@@ -1,0 +1,156 @@
+"""The model cache: keys, atomic writes, safe loading, repair of broken files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import skops.io
+from sklearn.naive_bayes import GaussianNB
+
+from mnist_app import paths, storage
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(paths.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def fitted_model() -> GaussianNB:
+    rng = np.random.default_rng(0)
+    return GaussianNB().fit(rng.random((40, 4)), np.arange(40) % 2)
+
+
+class NotFromScikitLearn:
+    """A type skops must refuse to build: it comes from outside sklearn/numpy/scipy."""
+
+    def __init__(self) -> None:
+        self.payload = [1, 2, 3]
+
+
+def test_cache_key_is_stable_and_sensitive_to_every_part():
+    parts = {"model": "knn", "hyperparameters": "k=3", "versions": {"numpy": "2"}, "data": "abc"}
+    assert storage.cache_key(parts) == storage.cache_key(dict(reversed(list(parts.items()))))
+    for field, other in [("model", "svm"), ("hyperparameters", "k=4"), ("versions", {"numpy": "3"}),
+                         ("data", "abd")]:
+        assert storage.cache_key({**parts, field: other}) != storage.cache_key(parts)
+
+
+def test_library_versions_name_python_and_the_libraries():
+    versions = storage.library_versions(("sklearn", "numpy", "not-a-package-xyz"))
+    assert versions["sklearn"][0].isdigit() and versions["numpy"][0].isdigit()
+    assert versions["not-a-package-xyz"] == "missing"
+    assert versions["python"].count(".") == 2
+
+
+def test_array_checksum_changes_with_one_pixel():
+    images = np.zeros((3, 28, 28), np.uint8)
+    before = storage.array_checksum(images)
+    images[1, 5, 5] = 1
+    assert storage.array_checksum(images) != before
+
+
+def test_atomic_write_replaces_whole_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "out" / "file.bin"
+    storage.write_atomic(target, b"first version, longer")
+    storage.write_atomic(target, b"second")
+    assert target.read_bytes() == b"second"
+    assert [p.name for p in target.parent.iterdir()] == ["file.bin"]
+
+
+def test_model_round_trip_and_sidecar():
+    model = fitted_model()
+    sidecar = storage.save_model("naive_bayes", "k" * 20, storage.skops_dump(model), {"fit_seconds": 1.5})
+    assert sidecar["fit_seconds"] == 1.5 and sidecar["size_bytes"] > 0
+    assert storage.is_cached("naive_bayes", "k" * 20)
+    loaded, meta = storage.load_model("naive_bayes", "k" * 20, storage.skops_load)
+    x = np.random.default_rng(1).random((5, 4))
+    np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
+    assert meta["sha256"] == sidecar["sha256"]
+
+
+def test_saving_a_new_key_removes_the_stale_entry():
+    data = storage.skops_dump(fitted_model())
+    storage.save_model("naive_bayes", "a" * 20, data, {})
+    storage.save_model("naive_bayes", "b" * 20, data, {})
+    assert not storage.model_path("naive_bayes", "a" * 20).exists()
+    assert storage.is_cached("naive_bayes", "b" * 20)
+
+
+def test_a_model_file_we_did_not_write_is_deleted_not_loaded():
+    key = "c" * 20
+    storage.save_model("naive_bayes", key, storage.skops_dump(fitted_model()), {})
+    other = fitted_model()
+    other.var_smoothing = 0.5  # a valid skops file, but not the bytes our sidecar vouches for
+    storage.model_path("naive_bayes", key).write_bytes(storage.skops_dump(other))
+
+    def must_not_load(data: bytes) -> object:
+        raise AssertionError("a file with a foreign checksum was deserialised")
+
+    with pytest.warns(storage.CacheWarning, match="checksum"):
+        assert storage.load_model("naive_bayes", key, must_not_load) is None
+    assert not storage.model_path("naive_bayes", key).exists()
+    assert not storage.meta_path("naive_bayes", key).exists()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "no sidecar", "bad sidecar"])
+def test_broken_model_files_are_deleted_with_a_warning(damage):
+    key = "d" * 20
+    data = storage.skops_dump(fitted_model())
+    storage.save_model("naive_bayes", key, data, {})
+    model_file, sidecar = storage.model_path("naive_bayes", key), storage.meta_path("naive_bayes", key)
+    if damage == "garbage":
+        model_file.write_bytes(b"not a zip file at all")
+    elif damage == "truncated":
+        model_file.write_bytes(data[: len(data) // 2])
+    elif damage == "no sidecar":
+        sidecar.unlink()
+    else:
+        sidecar.write_text("{ not json")
+    with pytest.warns(storage.CacheWarning):
+        assert storage.load_model("naive_bayes", key, storage.skops_load) is None
+    assert not model_file.exists() and not sidecar.exists()
+
+
+def test_skops_load_refuses_types_from_outside_the_scientific_stack():
+    data = skops.io.dumps(NotFromScikitLearn())
+    with pytest.raises(storage.CacheFileError, match="NotFromScikitLearn"):
+        storage.skops_load(data)
+
+
+def test_skops_load_accepts_the_types_a_fitted_sklearn_model_lists():
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = DecisionTreeClassifier(random_state=0).fit(np.eye(4), [0, 1, 0, 1])
+    data = storage.skops_dump(tree)
+    assert skops.io.get_untrusted_types(data=data)  # the Tree type needs explicit trust
+    np.testing.assert_array_equal(storage.skops_load(data).predict(np.eye(4)), [0, 1, 0, 1])
+
+
+def test_evaluation_round_trip_needs_no_pickle():
+    arrays = {"probabilities": np.full((3, 10), 0.1, np.float32), "labels": np.arange(3)}
+    storage.save_evaluation("knn", "e" * 20, arrays, {"accuracy": 0.5})
+    loaded_arrays, figures = storage.load_evaluation("knn", "e" * 20)
+    assert figures["accuracy"] == 0.5
+    assert loaded_arrays["probabilities"].dtype == np.float32
+    np.testing.assert_array_equal(loaded_arrays["labels"], np.arange(3))
+
+
+def test_corrupt_evaluation_is_deleted_with_a_warning():
+    storage.save_evaluation("knn", "f" * 20, {"labels": np.arange(3)}, {"accuracy": 0.5})
+    arrays_file, figures_file = storage.evaluation_paths("knn", "f" * 20)
+    arrays_file.write_bytes(b"PK\x03\x04 broken")
+    with pytest.warns(storage.CacheWarning):
+        assert storage.load_evaluation("knn", "f" * 20) is None
+    assert not arrays_file.exists() and not figures_file.exists()
+
+
+def test_lock_is_exclusive_across_lock_objects():
+    import filelock
+
+    with storage.locked("svm"):
+        other = filelock.FileLock(paths.cache_dir() / "locks" / "svm.lock", timeout=0.05)
+        with pytest.raises(filelock.Timeout):
+            other.acquire()
+    with storage.locked("svm"):  # released: can be taken again
+        pass
