@@ -51,14 +51,16 @@ def confusion_figure(
     # No colour bar: every cell has its number written in it, and the room is worth more
     # to the matrix on a projector.
     figure = go.Figure(
+        # Plain lists, not arrays: plotly would base64-encode arrays, and the numbers in the
+        # spec are easier to check (tests) and debug as JSON lists.
         go.Heatmap(
-            z=colour,
+            z=colour.tolist(),
             x=DIGITS,
             y=DIGITS,
             text=text,
             texttemplate="%{text}",
             textfont={"size": 13 if normalise else 15},
-            customdata=shown,
+            customdata=shown.tolist(),
             colorscale="Blues",
             zmin=0,
             zmax=_COLOUR_MAX,
@@ -71,12 +73,12 @@ def confusion_figure(
     true_digit, predicted_digit = np.meshgrid(DIGITS, DIGITS, indexing="ij")
     figure.add_trace(
         go.Scatter(
-            x=predicted_digit.ravel(),
-            y=true_digit.ravel(),
+            x=predicted_digit.ravel().tolist(),
+            y=true_digit.ravel().tolist(),
             mode="markers",
             marker={"symbol": "square", "size": 34, "color": "rgba(0,0,0,0)"},
             customdata=np.stack([true_digit.ravel(), predicted_digit.ravel(), counts.ravel(),
-                                 rates.ravel() * 100], axis=1),
+                                 rates.ravel() * 100], axis=1).tolist(),
             hovertemplate=(
                 "true %{customdata[0]}, predicted %{customdata[1]}<br>"
                 "%{customdata[2]} test digits (%{customdata[3]:.1f}% of the %{customdata[0]}s)"

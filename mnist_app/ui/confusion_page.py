@@ -2,7 +2,7 @@
 
 Clicking a cell of the heatmap (a Streamlit plotly selection event) opens the gallery of
 the test digits with that true digit and that answer, most confident first. Two select
-boxes do the same from the keyboard; the chart's selection writes into them, so they
+boxes do the same from the keyboard; a click on the chart writes into them, so they
 are the one place the chosen cell lives. The per-digit precision/recall/F1 table is below.
 """
 
@@ -19,15 +19,22 @@ CHART_KEY = "confusion_chart"
 TRUE_KEY = "confusion_true"
 PREDICTED_KEY = "confusion_predicted"
 NORMALISE_KEY = "confusion_normalise"
+LAST_CLICK_KEY = "confusion_last_click"
 #: How many digits of a cell the gallery shows as images (the table below lists them all).
 SHOWN = 40
 
 
-def _take_chart_selection() -> None:
-    """on_select callback: copy the clicked cell into the two select boxes (before they render)."""
+def _follow_chart_click() -> None:
+    """Copy a new click on the chart into the two select boxes (they render after this).
+
+    The chart's selection stays in its widget state after a click, so only a click that
+    differs from the last one handled may overwrite a choice made in the select boxes.
+    Reading the selection before the chart renders lets this run already outline the cell.
+    """
     cell = charts.cell_from_selection(st.session_state.get(CHART_KEY))
-    if cell is not None:
+    if cell is not None and cell != st.session_state.get(LAST_CLICK_KEY):
         st.session_state[TRUE_KEY], st.session_state[PREDICTED_KEY] = cell
+    st.session_state[LAST_CLICK_KEY] = cell
 
 
 def render() -> None:
@@ -49,12 +56,15 @@ def render() -> None:
         normalise = st.toggle(
             "Show each row as a share of that digit (rates instead of counts)", key=NORMALISE_KEY
         )
-        cell = _chosen_cell()
-        st.plotly_chart(
-            charts.confusion_figure(evaluation.confusion, normalise, selected=cell),
-            key=CHART_KEY, on_select=_take_chart_selection, selection_mode="points",
-            config={"displayModeBar": False},
+        _follow_chart_click()
+        event = st.plotly_chart(
+            charts.confusion_figure(evaluation.confusion, normalise, selected=_chosen_cell()),
+            key=CHART_KEY, on_select="rerun", selection_mode="points", config={"displayModeBar": False},
         )
+        if charts.cell_from_selection(event) is None:
+            # Outlining a new cell redraws the chart, which clears its selection: the next
+            # click, even on the same cell as before, is a new one.
+            st.session_state[LAST_CLICK_KEY] = None
     with gallery_column:
         choose_true, choose_predicted = st.columns(2)
         digits = list(range(10))

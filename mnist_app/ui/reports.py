@@ -89,7 +89,7 @@ def evaluation_or_offer(name: str) -> evaluate.Evaluation | None:
         return cached_evaluation(name)
     offer_evaluation(
         [name], key=f"evaluate-{name}",
-        why=f"{common.display_name(name)} has not been tested on the 10,000 test digits yet.",
+        why=f"{common.display_name(name)} is not tested yet on the 10,000 MNIST test digits.",
     )
     return None
 
