@@ -23,7 +23,10 @@ browser:
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+# torch pinned first: this version has a CPU wheel on disk here; the cnn extra's range then
+# installs nothing more (an unpinned torch would pull the multi-GB CUDA build).
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[test,cnn]"
 	touch $(INSTALLED)
 
 clean:
