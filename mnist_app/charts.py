@@ -95,10 +95,12 @@ def confusion_figure(
             line={"color": "#d62728", "width": 4},
         )
     axis_fonts = {"tickfont": {"size": 16}, "title_font": {"size": 16}}
+    # Fixed ranges: the plot area is exactly the 10x10 cells (no autorange padding around
+    # the markers), with 0 at the top like a printed confusion matrix.
     figure.update_xaxes(title_text="predicted digit", tickvals=DIGITS, side="top", showgrid=False,
-                        **axis_fonts)
-    figure.update_yaxes(title_text="true digit", tickvals=DIGITS, autorange="reversed", showgrid=False,
-                        **axis_fonts)
+                        range=[-0.5, 9.5], zeroline=False, **axis_fonts)
+    figure.update_yaxes(title_text="true digit", tickvals=DIGITS, range=[9.5, -0.5], showgrid=False,
+                        zeroline=False, **axis_fonts)
     figure.update_layout(height=560, margin={"l": 60, "r": 10, "t": 60, "b": 10}, font={"size": 15})
     return figure
 

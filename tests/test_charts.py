@@ -61,7 +61,8 @@ def test_confusion_figure_writes_every_cell_and_hovers_both_numbers(normalise: b
 def test_confusion_figure_axes_and_selection_outline() -> None:
     figure = charts.confusion_figure(sample_confusion(), normalise=False, selected=(4, 9))
     assert "true" in figure.layout.yaxis.title.text and "predicted" in figure.layout.xaxis.title.text
-    assert figure.layout.yaxis.autorange == "reversed"  # 0 at the top, like the printed matrix
+    assert tuple(figure.layout.yaxis.range) == (9.5, -0.5)  # 0 at the top, like the printed matrix
+    assert tuple(figure.layout.xaxis.range) == (-0.5, 9.5)  # the plot area is exactly the cells
     (outline,) = figure.layout.shapes
     assert (outline.x0, outline.x1, outline.y0, outline.y1) == (8.5, 9.5, 3.5, 4.5)
     assert not charts.confusion_figure(sample_confusion(), normalise=False).layout.shapes

@@ -93,9 +93,9 @@ def _cell_gallery(evaluation: evaluate.Evaluation, true: int, predicted: int) ->
     """The test digits of one cell, most confident first, and a table of all of them."""
     indices = gallery.cell_indices(evaluation, true, predicted)
     if true == predicted:
-        heading = f"{true} recognised as {true}: {len(indices):,} right answers"
+        heading = f"{true} recognised as {true}: {len(indices):,} right answer{_plural(len(indices))}"
     else:
-        heading = f"{true} mistaken for {predicted}: {len(indices):,} test digits"
+        heading = f"{true} mistaken for {predicted}: {len(indices):,} test digit{_plural(len(indices))}"
     st.subheader(heading)
     if len(indices) == 0:
         st.success(f"The model never answered {predicted} for a {true}.")
@@ -112,6 +112,10 @@ def _cell_gallery(evaluation: evaluate.Evaluation, true: int, predicted: int) ->
             column_config={"confidence": st.column_config.ProgressColumn(format="percent", min_value=0,
                                                                          max_value=1)},
         )
+
+
+def _plural(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 def per_class_table(evaluation: evaluate.Evaluation) -> pd.DataFrame:
