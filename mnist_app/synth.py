@@ -30,9 +30,10 @@ POLARITIES: tuple[Polarity, ...] = ("light_on_dark", "dark_on_light", "transpare
 CANVAS = 280
 #: Skeletons are taken from the digit enlarged this much, so the redrawn strokes are smooth.
 SKELETON_UPSAMPLE = 4
-PEN_RANGE = (2.0, 30.0)  # canvas pixels, as a mouse or finger pen might be set
+PEN_RANGE = (3.0, 60.0)  # canvas pixels; the app's pen slider goes from 8 to 60
 SCALE_RANGE = (0.3, 0.9)  # digit's longer side / canvas side
 MAX_ROTATION_DEGREES = 10.0
+MAX_PEN_FRACTION = 0.3  # of the digit's size
 EUROPEAN_FRACTION = 0.1  # share of hand-built European 1s and 7s in the benchmark
 
 Polyline = np.ndarray  # (k, 2) float points (row, col)
@@ -87,7 +88,7 @@ def iter_drawn_digits(
             strokes = skeleton_strokes(images[pick])
             source = f"mnist-test[{pick}]"
         strokes = _rotate(strokes, float(rng.uniform(-MAX_ROTATION_DEGREES, MAX_ROTATION_DEGREES)))
-        pen = min(pen, 0.25 * scale * CANVAS)  # a pen wider than that makes a blob, not a digit
+        pen = min(pen, MAX_PEN_FRACTION * scale * CANVAS)  # wider makes a blob, not a digit
         placed = _place(strokes, scale, rng)
         ink = draw_strokes(placed, pen)
         yield DrawnDigit(paint(ink, polarity), label, source, pen, scale, polarity)
@@ -125,7 +126,8 @@ def skeleton_strokes(digit28: np.ndarray) -> list[Polyline]:
     digit = np.asarray(digit28, dtype=np.float32)
     if digit.max() > 1.0:
         digit = digit / 255.0
-    big = ndimage.zoom(digit, SKELETON_UPSAMPLE, order=1)
+    # Smoothed before thinning, so the redrawn strokes are smooth curves, not pixel stairs.
+    big = ndimage.gaussian_filter(ndimage.zoom(digit, SKELETON_UPSAMPLE, order=1), SKELETON_UPSAMPLE / 2.5)
     skeleton = skeletonize(big > 0.4)
     rows, cols = np.nonzero(skeleton)
     points = np.stack([rows, cols], axis=1)
