@@ -98,7 +98,7 @@ def evaluate(
 def is_evaluated(name: str, *, data_dir: str | os.PathLike[str] | None = None) -> bool:
     """Whether the evaluation of ``name`` is ready without computing (memory or disk)."""
     try:
-        model_key = models.model_key(name, data_dir=data_dir)
+        model_key = models.model_key(name, data_dir=data_dir, download=False)
         test_images, test_labels = load_mnist("test", data_dir, download=False)
     except Exception:
         return False

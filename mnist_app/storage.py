@@ -25,6 +25,7 @@ Safety rules:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import io
@@ -75,7 +76,18 @@ def cache_key(parts: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:_KEY_LENGTH]
 
 
+@functools.lru_cache(maxsize=16)
+def _installed_versions(modules: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    # Reading package metadata takes milliseconds; versions cannot change in a running process.
+    return tuple(_read_library_versions(modules).items())
+
+
 def library_versions(modules: tuple[str, ...]) -> dict[str, str]:
+    """Installed versions of the named distributions plus the Python version (memoised)."""
+    return dict(_installed_versions(tuple(modules)))
+
+
+def _read_library_versions(modules: tuple[str, ...]) -> dict[str, str]:
     """Installed versions of the named distributions plus the Python version."""
     distributions = {"sklearn": "scikit-learn"}
     versions = {"python": platform.python_version(), "cache-format": str(FORMAT_VERSION)}
