@@ -67,6 +67,27 @@ def circle() -> list[Point]:
 
 def clear(page: Any) -> None:
     page.locator(".st-key-canvas_buttons").get_by_role("button", name="Clear").click()
+    expect(page.locator(ANSWER)).to_contain_text(PROMPT_START)
+    wait_until_canvas_is_blank(page)
+
+
+def wait_until_canvas_is_blank(page: Any) -> None:
+    """Wait until the canvas has redrawn itself empty (a stroke drawn before that would be wiped)."""
+    page.wait_for_function(CANVAS_IS_BLANK)
+    wait_until_idle(page)
+
+
+# Fabric.js renders the strokes on the lower canvas; any bright pixel is ink.
+CANVAS_IS_BLANK = """
+() => {
+  const host = document.querySelector('[data-testid=stBidiComponentIsolated]');
+  const canvas = host && host.shadowRoot && host.shadowRoot.querySelector('canvas.dc-canvas.lower-canvas');
+  if (!canvas) return false;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 0; i < pixels.length; i += 4) { if (pixels[i] > 128) return false; }
+  return true;
+}
+"""
 
 
 def select_model(page: Any, display_name: str) -> None:
@@ -82,6 +103,7 @@ def test_mouse_drawn_one_and_zero_clear_and_undo(page: Any, app_server: str, scr
 
     mouse_stroke(page, vertical_line())
     expect(answer).to_contain_text("Logistic regression says 1")
+    assert not page.evaluate(CANVAS_IS_BLANK), "the ink check must see the stroke"
     wait_until_idle(page)
     page.screenshot(path=screenshot_dir / "desktop-one.png", full_page=True)
 
@@ -99,11 +121,12 @@ def test_mouse_drawn_one_and_zero_clear_and_undo(page: Any, app_server: str, scr
     wait_until_idle(page)
     page.screenshot(path=screenshot_dir / "desktop-zero.png", full_page=True)
 
-    # Undo removes the only stroke: the canvas reloads empty and the prompt returns.
+    # Undo removes the only stroke: the prompt returns and the canvas redraws itself empty.
     undo = page.locator(".st-key-canvas_buttons").get_by_role("button", name="Undo")
     undo.click()
     expect(answer).to_contain_text(PROMPT_START)
     expect(undo).to_be_disabled()
+    wait_until_canvas_is_blank(page)
 
 
 def step_captions() -> list[str]:

@@ -61,7 +61,7 @@ def run_page() -> AppTest:
 
 
 def draw(at: AppTest, picture: np.ndarray, strokes: int = 1) -> AppTest:
-    at.session_state[f"{draw_page.CANVAS_KEY_PREFIX}0"] = canvas_state(picture, strokes)
+    at.session_state[draw_page.CANVAS_KEY] = canvas_state(picture, strokes)
     return at.run()
 
 
@@ -138,6 +138,36 @@ def test_the_shown_digit_is_the_packages_prediction(trained_for_browser, mnist_d
         prediction = models.predict(picture, "knn")
         assert prediction.label == label  # kNN knows these MNIST digits
         assert answer_texts(at)[0].startswith(f"**k-nearest neighbours** says **{label}**")
+
+
+@pytest.mark.slow
+def test_clear_shows_the_prompt_at_once_and_undo_drops_the_last_stroke(trained_for_browser) -> None:
+    at = run_page()
+    at.selectbox(key=common.MODEL_KEY).set_value("logistic_regression")
+    at = draw(at, drawn_one(), strokes=2)
+    assert answer_texts(at)
+
+    # Undo: the canvas restarts from the drawing minus its last stroke (the browser then
+    # sends the new picture; until then the answer stays).
+    undo = next(button for button in at.button if button.label == "Undo")
+    undo.click().run()
+    assert not at.exception
+    assert len(at.session_state[draw_page.START_KEY]["objects"]) == 1
+
+    # Clear: the prompt shows at once, before the canvas confirms that it is blank.
+    clear = next(button for button in at.button if button.label == "Clear")
+    clear.click().run()
+    assert not at.exception
+    assert at.session_state[draw_page.START_KEY]["objects"] == []
+    assert any(draw_page.PROMPT in info.value for info in at.info)
+    assert not answer_texts(at)
+    assert next(button for button in at.button if button.label == "Undo").disabled
+
+    # The canvas confirms (empty drawing), then the student draws again: a new answer.
+    at = draw(at, blank_canvas(), strokes=0)
+    assert any(draw_page.PROMPT in info.value for info in at.info)
+    at = draw(at, drawn_one())
+    assert answer_texts(at)[0].startswith("**Logistic regression** says **1**")
 
 
 class AlwaysThree:

@@ -20,12 +20,12 @@ from PIL import Image
 from mnist_app import preprocess
 from mnist_app.ui import common
 
-#: The canvas component's session-state key is this plus a generation number (Clear bumps it).
-CANVAS_KEY_PREFIX = "canvas-"
-#: Session-state key of the generation number.
-GENERATION_KEY = "canvas_generation"
-#: Session-state key of the drawing the canvas (re)starts from; Undo replaces it.
+#: Session-state key of the canvas component (its value holds the drawing).
+CANVAS_KEY = "canvas"
+#: Session-state key of the drawing the canvas (re)starts from; Undo and Clear replace it.
 START_KEY = "canvas_start"
+#: Session-state key of a reload in flight: the drawing it replaces, and whether it is blank.
+RELOAD_KEY = "canvas_reload"
 #: The canvas fits a phone (390 px wide minus the page's 2 x 16 px margins) ...
 PHONE_CANVAS = 344
 #: ... and grows for a projector on request.
@@ -100,9 +100,15 @@ def drawing_canvas() -> np.ndarray | None:
         drawing_mode="freedraw",
         initial_drawing=st.session_state.get(START_KEY),
         return_image_data=True,
-        key=canvas_key(),
+        key=CANVAS_KEY,
     )
-    has_strokes = bool(strokes(result.json_data))
+    drawing = result.json_data
+    reload = st.session_state.get(RELOAD_KEY)
+    if reload is not None and drawing != reload["replaces"]:
+        st.session_state.pop(RELOAD_KEY)  # the canvas has sent its reloaded drawing
+    elif reload is not None and reload["blank"]:
+        drawing = None  # Clear was pressed: blank now, before the canvas confirms it
+    has_strokes = bool(strokes(drawing))
     with st.container(horizontal=True, key="canvas_buttons"):
         st.button("Undo", icon=":material/undo:", on_click=undo_last_stroke, disabled=not has_strokes)
         st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
@@ -110,13 +116,8 @@ def drawing_canvas() -> np.ndarray | None:
             st.slider("Pen width", min_value=8, max_value=60, value=DEFAULT_PEN, step=2, key="pen_width")
             st.toggle("Big canvas (projector)", key="big_canvas")
     if not has_strokes:
-        return None  # after undoing the only stroke the canvas still sends a (black) picture
+        return None  # a canvas without strokes still sends a (black) picture
     return result.image_data
-
-
-def canvas_key() -> str:
-    """The canvas component's current session-state key."""
-    return f"{CANVAS_KEY_PREFIX}{st.session_state.get(GENERATION_KEY, 0)}"
 
 
 def strokes(drawing: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -126,18 +127,24 @@ def strokes(drawing: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 def undo_last_stroke() -> None:
     """Reload the canvas with its drawing minus the last stroke; it then sends the new picture."""
-    state = st.session_state.get(canvas_key()) or {}
-    drawing = (state.get("drawing") or {}).get("raw")
-    # The canvas reloads only when its starting drawing changes: the revision makes every
-    # Undo a change, even one that leaves the same strokes as an earlier Undo did.
-    revision = (st.session_state.get(START_KEY) or {}).get("revision", 0) + 1
-    st.session_state[START_KEY] = {"objects": strokes(drawing)[:-1], "revision": revision}
+    restart_canvas(drop_last=True)
 
 
 def clear_canvas() -> None:
-    """A fresh, empty canvas under a new key: it has no picture, so the prompt shows at once."""
-    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
-    st.session_state[START_KEY] = None
+    """Reload the canvas empty."""
+    restart_canvas(drop_last=False)
+
+
+def restart_canvas(*, drop_last: bool) -> None:
+    # The canvas component redraws itself only when its starting drawing changes, and then
+    # sends the new drawing back (a rerun later). The component stays mounted, so drawing
+    # stays possible throughout; the revision makes every restart a change.
+    state = st.session_state.get(CANVAS_KEY) or {}
+    current = (state.get("drawing") or {}).get("raw")
+    remaining = strokes(current)[:-1] if drop_last else []
+    revision = (st.session_state.get(START_KEY) or {}).get("revision", 0) + 1
+    st.session_state[START_KEY] = {"objects": remaining, "revision": revision}
+    st.session_state[RELOAD_KEY] = {"replaces": current, "blank": not remaining}
 
 
 # --- the answer -------------------------------------------------------------------------
