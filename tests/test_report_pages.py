@@ -49,6 +49,7 @@ def _models_app() -> None:
 @pytest.fixture(scope="module")
 def evaluations(mnist_dir: Path) -> dict[str, evaluate.Evaluation]:
     """Both models evaluated on the real test set (from the tests' cache when it has them)."""
+    reports.forget()  # the pages must see them as evaluated, whatever was checked before
     return {name: evaluate.evaluate(name, data_dir=mnist_dir) for name in (FIRST, SECOND)}
 
 
@@ -151,6 +152,8 @@ def test_clicking_a_cell_shows_exactly_its_digits_most_confident_first(evaluatio
     assert np.all(np.diff(confidence[shown]) <= 0)
     assert confidence[np.setdiff1d(expected, shown)].max() <= confidence[shown].min()
     assert all(caption.startswith(gallery.WRONG_MARK) for caption in all_captions(at))
+    # Sent as PNG (lossless, so the enlarged pixels stay crisp squares), not JPEG.
+    assert all(url.endswith(".png") for url in at.get("image")[0].value), at.get("image")[0].value[:2]
     # Switching the model keeps the cell and shows the other model's digits for it.
     at.selectbox(key="model").set_value(SECOND).run()
     other = evaluations[SECOND]
@@ -236,7 +239,7 @@ def test_an_untested_model_is_offered_not_computed_and_the_button_tests_it(
     monkeypatch.setenv("MNIST_APP_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(evaluate, "_memo", {})
     models.forget_loaded()
-    reports.cached_evaluation.clear()
+    reports.forget()
     try:
         for app in (_models_app, _confusion_app, _gallery_app):
             at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
@@ -254,7 +257,7 @@ def test_an_untested_model_is_offered_not_computed_and_the_button_tests_it(
         assert heatmap_text(at) == [[str(c) for c in row] for row in ev.confusion]
     finally:
         models.forget_loaded()
-        reports.cached_evaluation.clear()
+        reports.forget()
 
 
 def test_opening_a_page_does_not_rerun_the_predictions(evaluations, monkeypatch: pytest.MonkeyPatch) -> None:

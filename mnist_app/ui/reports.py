@@ -7,7 +7,9 @@ otherwise say so and offer a button that trains and tests the model with a progr
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import streamlit as st
@@ -25,7 +27,7 @@ PIXELATED_CSS = "<style>[data-testid='stImage'] img { image-rendering: pixelated
 def cached_evaluation(name: str) -> evaluate.Evaluation:
     """The test-set evaluation of ``name``, shared by all pages and sessions.
 
-    Only call it once ``evaluate.is_evaluated(name)``: it then loads the cached results
+    Only call it once :func:`is_evaluated` says so: it then loads the cached results
     (milliseconds) instead of running 10,000 predictions.
     """
     return evaluate.evaluate(name)
@@ -38,9 +40,55 @@ def test_images() -> np.ndarray:
     return images
 
 
+#: How long a "not evaluated" answer is trusted before looking again (another process,
+#: such as ``mnist-app evaluate``, may evaluate a model while the app runs).
+MISSING_RECHECK_SECONDS = 30.0
+
+
+@dataclass
+class _EvaluationStatus:
+    """What this server process knows about which models are evaluated.
+
+    Asking ``evaluate.is_evaluated`` costs a cache-key computation per model and rerun,
+    which adds up on pages that list every model. An evaluation, once there, stays valid
+    for the code and data this process runs with, so "evaluated" is remembered for good;
+    "not evaluated" only for a while, or until this process evaluates the model itself.
+    """
+
+    ready: set[str] = field(default_factory=set)
+    missing_since: dict[str, float] = field(default_factory=dict)
+
+
+@st.cache_resource
+def _status() -> _EvaluationStatus:
+    return _EvaluationStatus()
+
+
+def is_evaluated(name: str) -> bool:
+    """Whether ``name``'s evaluation is ready to read (never computes it)."""
+    status = _status()
+    if name in status.ready:
+        return True
+    checked = status.missing_since.get(name)
+    if checked is not None and time.monotonic() - checked < MISSING_RECHECK_SECONDS:
+        return False
+    if evaluate.is_evaluated(name):
+        status.ready.add(name)
+        status.missing_since.pop(name, None)
+        return True
+    status.missing_since[name] = time.monotonic()
+    return False
+
+
+def forget() -> None:
+    """Drop this process's cached evaluations and what it knows is evaluated (tests, new cache dir)."""
+    cached_evaluation.clear()
+    _status.clear()
+
+
 def evaluated_models() -> list[str]:
     """The available models whose evaluation is ready, in the registry's order."""
-    return [name for name in common.model_names() if evaluate.is_evaluated(name)]
+    return [name for name in common.model_names() if is_evaluated(name)]
 
 
 def evaluate_with_progress(names: Sequence[str]) -> bool:
@@ -62,6 +110,7 @@ def evaluate_with_progress(names: Sequence[str]) -> bool:
 
             try:
                 evaluate.evaluate(name, progress=report)
+                _status().ready.add(name)
             except (data.MnistUnavailableError, data.MnistFileError, models.ModelUnavailableError,
                     OSError) as error:
                 status.update(label=f"Could not test {common.display_name(name)}", state="error")
@@ -85,7 +134,7 @@ def offer_evaluation(names: Sequence[str], *, key: str, why: str) -> None:
 
 def evaluation_or_offer(name: str) -> evaluate.Evaluation | None:
     """The cached evaluation of ``name``, or None after offering to compute it (never computes here)."""
-    if evaluate.is_evaluated(name):
+    if is_evaluated(name):
         return cached_evaluation(name)
     offer_evaluation(
         [name], key=f"evaluate-{name}",
@@ -100,7 +149,8 @@ def show_digits(indices: np.ndarray, captions: Sequence[str], *, zoom: int = ZOO
         return
     st.html(PIXELATED_CSS)
     images = gallery.upscale_nearest(test_images()[np.asarray(indices)], zoom)
-    st.image(list(images), caption=list(captions), width=28 * zoom)
+    # PNG: Streamlit would send arrays as JPEG, whose artefacts blur the square pixels.
+    st.image(list(images), caption=list(captions), width=28 * zoom, output_format="PNG")
 
 
 def answer_captions(evaluation: evaluate.Evaluation, indices: np.ndarray) -> list[str]:

@@ -1,0 +1,88 @@
+"""Benchmark of the report pages (issue 6): how long opening a page and switching its model take.
+
+    python benchmarks/bench_report_pages.py [--repeats 5] [--models naive_bayes logistic_regression]
+
+Needs the models evaluated in the cache ($MNIST_APP_CACHE_DIR, default the app's cache;
+``mnist-app evaluate NAME`` or the pages' button) and MNIST ($MNIST_DATA_DIR). Runs the
+pages under Streamlit's AppTest in this process, so the figures include AppTest's own
+overhead (building and parsing the page's messages): an upper bound on the server's time.
+Prints Markdown rows for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TARGET_SWITCH_S = 1.0
+
+
+def _confusion_app() -> None:
+    from mnist_app.ui import confusion_page
+
+    confusion_page.render()
+
+
+def _gallery_app() -> None:
+    from mnist_app.ui import gallery_page
+
+    gallery_page.render()
+
+
+def _models_app() -> None:
+    from mnist_app.ui import models_page
+
+    models_page.render()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--models", nargs=2, default=["naive_bayes", "logistic_regression"])
+    args = parser.parse_args()
+    from streamlit.testing.v1 import AppTest
+
+    from mnist_app import evaluate
+
+    first, second = args.models
+    for name in args.models:
+        if not evaluate.is_evaluated(name):
+            sys.exit(f"{name} is not evaluated in {os.environ.get('MNIST_APP_CACHE_DIR', 'the app cache')}")
+
+    # Cold: a fresh process's first read of an evaluation from disk (no memo yet).
+    started = time.perf_counter()
+    evaluate.evaluate(first)
+    cold_evaluation = time.perf_counter() - started
+    print(f"load average: {os.getloadavg()[0]:.1f}; "
+          f"first evaluate() from disk: {cold_evaluation * 1000:.0f} ms")
+    print("| page | first open s (median) | switch model, warm s (median) | max switch s | target |")
+    print("| --- | --- | --- | --- | --- |")
+    for title, app in (("confusion matrix", _confusion_app), ("galleries", _gallery_app)):
+        opens, switches = [], []
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            at = AppTest.from_function(app, default_timeout=120).run()
+            opens.append(time.perf_counter() - started)
+            for name in (second, first):
+                started = time.perf_counter()
+                at.selectbox(key="model").set_value(name).run()
+                switches.append(time.perf_counter() - started)
+                assert not at.exception, at.exception
+        print(f"| {title} | {statistics.median(opens):.2f} | {statistics.median(switches):.2f} | "
+              f"{max(switches):.2f} | < {TARGET_SWITCH_S:.0f} s |")
+    opens = []
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        AppTest.from_function(_models_app, default_timeout=120).run()
+        opens.append(time.perf_counter() - started)
+    print(f"| models | {statistics.median(opens):.2f} | - | - | - |")
+
+
+if __name__ == "__main__":
+    main()
