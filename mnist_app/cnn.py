@@ -82,7 +82,10 @@ class CNNConfig:
     hidden: int = 128
     dropout: float = 0.25
     #: Torch threads while training; fixed because the sum order (so the result) depends on it.
-    threads: int = 2
+    #: One: on the shared 2-core machine two threads ran 5-8x *slower* whenever other work
+    #: was running (each of the hundreds of parallel regions per step waits for a descheduled
+    #: partner thread), and one thread still trains in about 3.5 minutes on a quiet machine.
+    threads: int = 1
     augment: bool = True
     max_rotation_degrees: float = 12.0
     max_shear: float = 0.25
