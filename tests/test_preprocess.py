@@ -106,6 +106,18 @@ def test_any_stroke_colour_on_any_paper() -> None:
     assert correlation(to_mnist(rgb), reference) > 0.99
 
 
+def test_photo_of_paper_with_uneven_light_as_jpeg_bytes() -> None:
+    rows, cols = np.mgrid[:600, :800]
+    ink = np.clip(10.5 - np.abs(np.hypot((rows - 300) / 1.4, cols - 400) - 150), 0, 1)
+    reference = to_mnist(synth.paint(ink.astype(np.float32), "light_on_dark"))
+    paper = 245 - 40 * (rows / 600 + cols / 800) / 2  # brighter top-left, darker bottom-right
+    grey = paper * (1 - ink) + 50 * ink + np.random.default_rng(0).normal(0, 4, ink.shape)
+    rgb = np.clip(np.stack([grey, grey * 0.97, grey * 0.9], axis=-1), 0, 255).astype(np.uint8)
+    jpeg = io.BytesIO()
+    Image.fromarray(rgb).save(jpeg, format="JPEG", quality=70)
+    assert correlation(to_mnist(jpeg.getvalue()), reference) > 0.99
+
+
 def test_accepted_input_kinds_agree() -> None:
     ink = ring()
     canvas = synth.paint(ink, "light_on_dark")
