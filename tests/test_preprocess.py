@@ -91,6 +91,23 @@ def test_same_strokes_shifted_scaled_thicker_thinner_give_nearly_the_same_digit(
             assert correlation(to_mnist(canvas), reference) > 0.9, name
 
 
+@pytest.mark.parametrize("pen", [2, 40])
+def test_pen_far_from_mnists_is_brought_towards_it(pen: int) -> None:
+    """A hair-thin or a very fat pen: match_pen_width makes the digit look like a normal pen's."""
+    normal = preprocess.centred_digit(synth.paint(ring(radius=36, pen=10), "light_on_dark"))
+    canvas = synth.paint(ring(radius=36, pen=pen), "light_on_dark")
+    matched = preprocess.centred_digit(canvas)
+    unmatched = preprocess.centred_digit(canvas, match_pen=False)
+    # Measured: thin 0.91 matched vs 0.39 unmatched; fat 0.81 vs 0.48.
+    assert correlation(matched, normal) > 0.75
+    assert correlation(matched, normal) > correlation(unmatched, normal) + 0.2
+
+
+def test_pen_within_mnists_range_is_left_alone() -> None:
+    crop = preprocess._crop_to_ink(preprocess.ink_map(synth.paint(ring(radius=36, pen=12), "light_on_dark")))
+    assert preprocess.match_pen_width(crop) is crop
+
+
 def test_the_three_polarities_give_the_same_digit() -> None:
     ink = ring(centre=(120, 170), radius=45, pen=9)
     light_on_dark, dark_on_light, transparent = (to_mnist(synth.paint(ink, p)) for p in synth.POLARITIES)
