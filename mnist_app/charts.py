@@ -59,7 +59,7 @@ def confusion_figure(
             y=DIGITS,
             text=text,
             texttemplate="%{text}",
-            textfont={"size": 13 if normalise else 15},
+            textfont={"size": 12 if normalise else 14},
             customdata=shown.tolist(),
             colorscale="Blues",
             zmin=0,
@@ -101,7 +101,7 @@ def confusion_figure(
                         range=[-0.5, 9.5], zeroline=False, **axis_fonts)
     figure.update_yaxes(title_text="true digit", tickvals=DIGITS, range=[9.5, -0.5], showgrid=False,
                         zeroline=False, **axis_fonts)
-    figure.update_layout(height=560, margin={"l": 60, "r": 10, "t": 60, "b": 10}, font={"size": 15})
+    figure.update_layout(height=540, margin={"l": 50, "r": 0, "t": 60, "b": 0}, font={"size": 15})
     return figure
 
 

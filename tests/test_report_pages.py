@@ -260,6 +260,30 @@ def test_an_untested_model_is_offered_not_computed_and_the_button_tests_it(
         reports.forget()
 
 
+def test_a_model_evaluated_elsewhere_appears_after_the_recheck_interval(
+    mnist_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # E.g. `mnist-app evaluate naive_bayes` in a terminal while the app runs.
+    monkeypatch.setenv("MNIST_APP_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(evaluate, "_memo", {})
+    models.forget_loaded()
+    reports.forget()
+    clock = [1000.0]
+    monkeypatch.setattr(reports, "_clock", lambda: clock[0])
+    try:
+        at = open_page(_confusion_app, FIRST)
+        assert not at.get("plotly_chart")
+        evaluate.evaluate(FIRST)  # "another process": not through the page's button
+        at.run()
+        assert not at.get("plotly_chart")  # a fresh "not evaluated" answer is still trusted...
+        clock[0] += reports.MISSING_RECHECK_SECONDS + 1
+        at.run()
+        assert at.get("plotly_chart")  # ...but not for longer than the interval
+    finally:
+        models.forget_loaded()
+        reports.forget()
+
+
 def test_opening_a_page_does_not_rerun_the_predictions(evaluations, monkeypatch: pytest.MonkeyPatch) -> None:
     # With the evaluations cached, rendering every page must never predict the test set again.
     def no_predictions(*args, **kwargs):

@@ -51,11 +51,9 @@ def render() -> None:
         "Each row is a true digit, each column the model's answer: the diagonal holds the "
         "right answers. **Click a cell** to see its digits."
     )
-    chart_column, gallery_column = st.columns([11, 9], gap="medium")
+    chart_column, gallery_column = st.columns([3, 2], gap="medium")
     with chart_column:
-        normalise = st.toggle(
-            "Show each row as a share of that digit (rates instead of counts)", key=NORMALISE_KEY
-        )
+        normalise = st.toggle("Show rates: each row as a share of its digit", key=NORMALISE_KEY)
         _follow_chart_click()
         event = st.plotly_chart(
             charts.confusion_figure(evaluation.confusion, normalise, selected=_chosen_cell()),
