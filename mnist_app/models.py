@@ -178,12 +178,12 @@ for _spec in (
     ModelSpec(
         "mlp", "Neural network (MLP)",
         "A small neural network: 256 hidden neurons learn stroke patterns from the pixels.",
-        _mlp, fit_seconds_hint=25,
+        _mlp, fit_seconds_hint=50, augment=True,
     ),
     ModelSpec(
         "knn", "k-nearest neighbours",
         "Finds the 4 training digits that look most like yours and lets them vote.",
-        _knn, fit_seconds_hint=2,
+        _knn, fit_seconds_hint=3, augment=True,
     ),
     ModelSpec(
         "svm", "Support vector machine",
