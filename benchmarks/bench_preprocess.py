@@ -38,12 +38,19 @@ def speed(repeats: int = 300) -> None:
                     for i in range(10)]
         preprocess.to_mnist(canvases[0])  # warm up
         times = []
+        cpu_start = time.process_time()
         for index in range(repeats):
             start = time.perf_counter()
             preprocess.to_mnist(canvases[index % len(canvases)])
             times.append(time.perf_counter() - start)
+        cpu_ms = (time.process_time() - cpu_start) / repeats * 1000  # less sensitive to other load
         print(f"to_mnist 280x280 RGBA {polarity:14s} median {statistics.median(times) * 1000:.2f} ms "
-              f"(p90 {np.percentile(times, 90) * 1000:.2f} ms, {repeats} runs)")
+              f"(p90 {np.percentile(times, 90) * 1000:.2f} ms, CPU {cpu_ms:.2f} ms/call, {repeats} runs)")
+    images_train, _ = load_mnist("train")
+    start, cpu_start = time.perf_counter(), time.process_time()
+    preprocess.prepare_training(images_train)
+    print(f"prepare_training on 60,000 digits: {time.perf_counter() - start:.1f} s "
+          f"(CPU {time.process_time() - cpu_start:.1f} s)")
 
 
 # --- candidate refinements (each applied to the training digits and to the drawings) -----
