@@ -44,7 +44,9 @@ def mnist_subset(mnist_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
 
 def test_predict_proba_is_a_probability_per_digit(noise_model: tuple[CNNClassifier, np.ndarray]) -> None:
     model, rows = noise_model
-    probabilities = model.predict_proba(rows)
+    threads = torch.get_num_threads()
+    probabilities = model.predict_proba(rows)  # few rows: on one thread, then the count is restored
+    assert torch.get_num_threads() == threads
     assert probabilities.shape == (40, 10)
     assert probabilities.dtype == np.float32
     assert (probabilities >= 0).all()
