@@ -35,7 +35,7 @@ from skimage.morphology import disk, skeletonize
 
 #: Bump whenever the output of ``to_mnist`` or ``prepare_training`` changes: the model
 #: cache key includes it, so the models retrain on the new preprocessing.
-PREPROCESS_VERSION = "3"
+PREPROCESS_VERSION = "4"
 
 SIDE = 28  # MNIST frame
 BOX = 20  # MNIST fits each digit's bounding box into 20x20
@@ -297,7 +297,8 @@ def match_pen_width(crop: np.ndarray) -> np.ndarray:
     relative = width / PEN_BOX
     if MNIST_PEN_RANGE[0] <= relative <= MNIST_PEN_RANGE[1]:
         return crop
-    radius = round(abs(width - MNIST_PEN * PEN_BOX) / 2)
+    # Capped: a filled blob has a one-point skeleton and a huge "width" (and a huge disk is slow).
+    radius = min(round(abs(width - MNIST_PEN * PEN_BOX) / 2), PEN_BOX // 6)
     if radius < 1:
         return crop
     if relative > MNIST_PEN_RANGE[1]:
