@@ -176,6 +176,9 @@ def test_steps_show_the_pipeline_and_end_in_the_result() -> None:
     assert shown[0].image.shape == (280, 280)
     assert [step.image.shape for step in shown[-3:]] == [(28, 28)] * 3
     np.testing.assert_array_equal(shown[-1].image, to_mnist(canvas))
+    # The drawing's last steps are exactly the normalisation the training digits get.
+    centred = preprocess.centred_digit(canvas)[np.newaxis]
+    np.testing.assert_allclose(to_mnist(canvas), preprocess.normalise_digits(centred)[0], atol=1e-6)
 
 
 def test_prepare_training_shapes_and_errors(test_digits) -> None:
