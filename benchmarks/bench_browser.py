@@ -137,6 +137,34 @@ def measure(page, strokes: int) -> list[float]:
     return timings
 
 
+def save_screenshot(page, path: Path) -> None:
+    """The page with a drawn 7, once every element (the step images too) has loaded."""
+    page.locator(".st-key-canvas_buttons").get_by_role("button", name="Clear").click()
+    page.wait_for_function(CANVAS_IS_BLANK)
+    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached")
+    box = page.locator(CANVAS).bounding_box()
+    corners = [(0.25, 0.22), (0.75, 0.22), (0.62, 0.45), (0.45, 0.82)]
+    points = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in corners]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point, steps=12)
+    page.mouse.up()
+    page.locator(".st-key-steps img").first.wait_for()
+    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached")
+    page.wait_for_function("Array.from(document.images).every(image => image.complete)")
+    # The page as a projector shows it: the sidebar folded away, no toolbar (it shows on hover).
+    collapse = page.locator("[data-testid=stSidebarCollapseButton] button")
+    if collapse.count():
+        page.locator("[data-testid=stSidebar]").hover()  # the button shows on hover
+        collapse.click()
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(800)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=path)
+    print(f"screenshot: {path}", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -173,11 +201,7 @@ def main() -> None:
                 print(f"{name:<22} {statistics.median(timings):9.0f} {p90:7.0f} "
                       f"{timings[0]:5.0f} {timings[-1]:5.0f}")
             if args.screenshot:
-                page.mouse.move(0, 0)  # hide the canvas toolbar, which shows on hover
-                page.wait_for_timeout(500)
-                args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=args.screenshot)
-                print(f"screenshot: {args.screenshot}", file=sys.stderr)
+                save_screenshot(page, args.screenshot)
             browser.close()
     finally:
         server.terminate()

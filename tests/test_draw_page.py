@@ -109,7 +109,7 @@ def test_a_drawing_gets_the_models_answer_and_what_the_model_sees(trained_for_br
     assert [image.proto.imgs[0].caption for image in at.image] == [step.caption for step in steps]
     # All models: a card for each trained one with its answer, the chosen one marked.
     captions = [caption.value for caption in at.caption]
-    assert "**Logistic regression** (chosen)" in captions
+    assert "**Logistic regression**" in captions
     assert "k-nearest neighbours" in captions
 
 

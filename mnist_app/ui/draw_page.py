@@ -221,8 +221,12 @@ def offer_training(name: str) -> None:
 
 
 def show_all_models(image: np.ndarray, chosen: str) -> None:
-    """Every trained model's answer for the same drawing, side by side, as small cards."""
+    """Every trained model's answer for the same drawing, side by side, as small cards.
+
+    The chosen model's card has a red border and its name in bold.
+    """
     st.subheader("All models")
+    st.html(f"<style>.st-key-card_{chosen} {{ border: 2px solid {HIGHLIGHT} !important; }}</style>")
     digit_image = preprocess.to_mnist(image)
     untrained = []
     with st.container(horizontal=True, key="all_models"):
@@ -231,9 +235,9 @@ def show_all_models(image: np.ndarray, chosen: str) -> None:
                 untrained.append(name)
                 continue
             answer = answer_of(digit_image, name)
-            with st.container(border=True, width=150, key=f"card_{name}"):
+            with st.container(border=True, width=CARD_WIDTH, key=f"card_{name}", gap="small"):
                 title = common.display_name(name)
-                st.caption(f"**{title}** (chosen)" if name == chosen else title)
+                st.caption(f"**{title}**" if name == chosen else title)
                 st.markdown(f"## {answer.digit}")
                 st.caption(f"{answer.confidence:.0%} sure")
     if untrained:
@@ -241,6 +245,9 @@ def show_all_models(image: np.ndarray, chosen: str) -> None:
         if st.button("Train the missing models", key="train_missing"):
             if common.train_with_progress(untrained):
                 st.rerun()
+
+
+CARD_WIDTH = 170  # two cards side by side on a phone
 
 
 def show_what_the_model_sees(image: np.ndarray) -> None:
