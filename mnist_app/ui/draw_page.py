@@ -180,7 +180,9 @@ def show_answer(image: np.ndarray | None, name: str) -> Answer | None:
 def answer_of(digit_image: np.ndarray, name: str) -> Answer:
     """Model ``name``'s answer for one preprocessed digit (28x28 in [0, 1]), from the cached model."""
     features = digit_image.reshape(1, -1).astype(np.float32, copy=False)
-    probabilities = np.asarray(common.cached_model(name).predict_proba(features)[0], dtype=float)
+    model = common.cached_model(name)
+    with common.one_thread():
+        probabilities = np.asarray(model.predict_proba(features)[0], dtype=float)
     return Answer(model=name, digit=int(np.argmax(probabilities)), probabilities=probabilities)
 
 
