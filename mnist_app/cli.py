@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_app import __version__, evaluate, models, preprocess, storage
+from mnist_app import __version__, cnn, evaluate, models, preprocess, storage
 from mnist_app.data import MnistFileError, MnistUnavailableError
 
 EXIT_ERROR = 1
@@ -46,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="mnist-app: %(message)s")
     # Cache repairs are worth one line, not a Python warning with a source location.
     warnings.simplefilter("ignore", storage.CacheWarning)
+    if hint := cnn.missing_hint():  # torch is not installed: say once how to add the CNN
+        print(f"mnist-app: {hint}", file=sys.stderr)
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # torch is optional: imported inside the functions that need 
     import torch
 
 #: One line for the app and the CLI when torch is missing.
-INSTALL_HINT = 'The CNN needs PyTorch (CPU): pip install ".[cnn]"'
+INSTALL_HINT = 'To add the CNN model, install PyTorch (CPU): pip install ".[cnn]" (see the README)'
 FORMAT = "mnist-app-cnn/1"
 SIDE = 28
 N_PIXELS = SIDE * SIDE
@@ -122,6 +122,11 @@ def torch_available() -> bool:
     except Exception:  # not installed, or a broken install: either way no CNN
         return False
     return True
+
+
+def missing_hint() -> str | None:
+    """One line saying how to add the CNN, or None when torch imports."""
+    return None if torch_available() else INSTALL_HINT
 
 
 def _torch() -> Any:

@@ -237,7 +237,7 @@ def test_works_through_get_model_predict_and_evaluate(tiny_mnist: Path) -> None:
 
 def test_everything_else_works_without_torch() -> None:
     # A fresh interpreter where `import torch` fails: the zoo lists no CNN, and using the CNN
-    # says how to install it.
+    # or the command line says in one line how to add it.
     script = (
         "import importlib.abc, sys\n"
         "class NoTorch(importlib.abc.MetaPathFinder):\n"
@@ -252,11 +252,20 @@ def test_everything_else_works_without_torch() -> None:
         "    cnn.CNNClassifier().fit([[0.0] * 784], [0])\n"
         "except ImportError as error:\n"
         "    print(error)\n"
+        "import contextlib, io\n"
+        "from mnist_app import cli\n"
+        "errors = io.StringIO()\n"
+        "with contextlib.redirect_stderr(errors):\n"
+        "    status = cli.main(['predict', 'no-such-image.png', '--model', 'knn'])\n"
+        "assert status != 0\n"
+        "print('CLI:', errors.getvalue().splitlines()[0])\n"
         "assert 'torch' not in sys.modules\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert 'pip install ".[cnn]"' in result.stdout
+    fit_error, cli_first_line = result.stdout.splitlines()[-2:]
+    assert 'pip install ".[cnn]"' in fit_error
+    assert cli_first_line.startswith("CLI: mnist-app:") and 'pip install ".[cnn]"' in cli_first_line
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 from threadpoolctl import ThreadpoolController
 
-from mnist_app import data, models, paths
+from mnist_app import cnn, data, models, paths
 
 #: Session-state key under which every page's model picker shares its choice.
 MODEL_KEY = "model"
@@ -41,6 +41,8 @@ def model_picker(key: str = MODEL_KEY, *, label: str = "Model") -> str:
         st.session_state[key] = default_model(names)
     name = st.selectbox(label, names, format_func=display_name, key=key, persist_state="session")
     st.caption(models.MODELS[name].description)
+    if hint := cnn.missing_hint():  # torch is not installed: one line on how to add the CNN
+        st.caption(hint)
     return name
 
 
