@@ -7,6 +7,7 @@ report pages load it in milliseconds afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -72,25 +73,26 @@ def evaluate(
 ) -> Evaluation:
     """The test-set evaluation of ``name`` (trained first if needed), computed once and cached."""
     report = progress or (lambda fraction, message: None)
-    model_key = models.model_key(name, data_dir=data_dir)
+    # Files are named by the model's key (so a model and its evaluation are kept or
+    # removed together); the test data's checksum is checked inside.
+    key = models.model_key(name, data_dir=data_dir)
     test_images, test_labels = load_mnist("test", data_dir)
-    key = storage.cache_key({"model_key": model_key, "test_data": models.data_checksum(test_images,
-                                                                                       test_labels)})
+    test_data = models.data_checksum(test_images, test_labels)
     with _memo_lock:
         hit = _memo.get(name)
-    if hit is not None and hit[0] == key:
+    if hit is not None and hit[0] == (key, test_data):
         return hit[1]
     with storage.locked(f"{name}.eval"):
-        evaluation = _load_cached(name, key)
+        evaluation = _load_cached(name, key, test_data)
         if evaluation is None:
             evaluation = _compute(name, data_dir, test_images, test_labels, report)
             arrays, figures = _to_files(evaluation)
-            storage.save_evaluation(name, key, arrays, figures)
+            storage.save_evaluation(name, key, arrays, dict(figures, test_data=test_data))
         for array in (evaluation.confusion, evaluation.predicted, evaluation.probabilities,
                       evaluation.labels):
             array.flags.writeable = False  # shared between all callers through the memo
     with _memo_lock:
-        _memo[name] = (key, evaluation)
+        _memo[name] = ((key, test_data), evaluation)
     report(1.0, f"{models.get_spec(name).display_name} evaluated")
     return evaluation
 
@@ -98,20 +100,25 @@ def evaluate(
 def is_evaluated(name: str, *, data_dir: str | os.PathLike[str] | None = None) -> bool:
     """Whether the evaluation of ``name`` is ready without computing (memory or disk)."""
     try:
-        model_key = models.model_key(name, data_dir=data_dir, download=False)
+        key = models.model_key(name, data_dir=data_dir, download=False)
         test_images, test_labels = load_mnist("test", data_dir, download=False)
     except Exception:
         return False
-    key = storage.cache_key({"model_key": model_key, "test_data": models.data_checksum(test_images,
-                                                                                       test_labels)})
+    test_data = models.data_checksum(test_images, test_labels)
     hit = _memo.get(name)
-    return (hit is not None and hit[0] == key) or all(p.exists() for p in storage.evaluation_paths(name, key))
+    if hit is not None and hit[0] == (key, test_data):
+        return True
+    arrays_file, figures_file = storage.evaluation_paths(name, key)
+    try:
+        return arrays_file.exists() and json.loads(figures_file.read_text()).get("test_data") == test_data
+    except (OSError, ValueError):
+        return False
 
 
-def _load_cached(name: str, key: str) -> Evaluation | None:
+def _load_cached(name: str, key: str, test_data: str) -> Evaluation | None:
     cached = storage.load_evaluation(name, key)
-    if cached is None:
-        return None
+    if cached is None or cached[1].get("test_data") != test_data:
+        return None  # nothing cached, or made on another test set: compute (and overwrite)
     try:
         return _from_files(name, *cached)
     except (KeyError, TypeError, ValueError) as error:  # readable but incomplete: rebuild
