@@ -119,8 +119,10 @@ def _logistic_regression() -> Any:
 
 
 def _mlp() -> Any:
+    # Trained on MNIST plus augmented copies (twice the data), so 15 epochs make as many
+    # gradient steps as 30 epochs on MNIST alone, at half the cost of 30 on the doubled data.
     return MLPClassifier(
-        hidden_layer_sizes=(256,), early_stopping=True, max_iter=30, random_state=SEED
+        hidden_layer_sizes=(256,), early_stopping=True, max_iter=15, random_state=SEED
     )
 
 
