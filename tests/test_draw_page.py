@@ -192,6 +192,7 @@ def fake_training(monkeypatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(common, "is_trained", lambda name: name in trained)
     monkeypatch.setattr(models, "get_model", fake_get_model)
+    common.cached_model.clear()  # no real model left over from an earlier test
     yield trained
     common.cached_model.clear()  # drop the stand-ins from the process-wide cache
 

@@ -2,41 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from mnist_app import evaluate, models, paths, storage
-from mnist_app.data import load_mnist, write_idx
-
-
-def build_tiny_mnist(folder: Path, source: Path, n_train: int = 500, n_test: int = 200) -> Path:
-    """Write a small MNIST (the first digits of the real one) as IDX files into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, n, (image_name, label_name) in [
-        ("train", n_train, ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")),
-        ("test", n_test, ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")),
-    ]:
-        images, labels = load_mnist(split, source, download=False)
-        write_idx(folder / image_name, images[:n])
-        write_idx(folder / label_name, labels[:n])
-    return folder
-
-
-@pytest.fixture(scope="module")
-def tiny_mnist(mnist_dir, tmp_path_factory) -> Path:
-    return build_tiny_mnist(tmp_path_factory.mktemp("tiny-mnist"), mnist_dir)
-
-
-@pytest.fixture
-def fresh_cache(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv(paths.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    models.forget_loaded()
-    evaluate._memo.clear()
-    yield tmp_path / "cache"
-    models.forget_loaded()
-    evaluate._memo.clear()
+from mnist_app import evaluate, models, storage
+from mnist_app.data import load_mnist
 
 
 def test_evaluation_figures_agree_with_each_other(tiny_mnist, fresh_cache):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import build_tiny_mnist
 
 from mnist_app import evaluate, models, paths, storage
-from mnist_app.data import load_mnist, write_idx
+from mnist_app.data import load_mnist
 
 CLASSIC = ["logistic_regression", "mlp", "knn", "svm", "random_forest", "decision_tree", "naive_bayes"]
 
@@ -20,33 +20,6 @@ ACCURACY_FLOORS = {
     "logistic_regression": 0.92, "mlp": 0.98, "knn": 0.97, "svm": 0.985,
     "random_forest": 0.97, "decision_tree": 0.87, "naive_bayes": 0.55,
 }
-
-
-def build_tiny_mnist(folder: Path, source: Path, n_train: int = 500, n_test: int = 200) -> Path:
-    """Write a small MNIST (the first digits of the real one) as IDX files into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, n, (image_name, label_name) in [
-        ("train", n_train, ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")),
-        ("test", n_test, ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")),
-    ]:
-        images, labels = load_mnist(split, source, download=False)
-        write_idx(folder / image_name, images[:n])
-        write_idx(folder / label_name, labels[:n])
-    return folder
-
-
-@pytest.fixture(scope="module")
-def tiny_mnist(mnist_dir, tmp_path_factory) -> Path:
-    return build_tiny_mnist(tmp_path_factory.mktemp("tiny-mnist"), mnist_dir)
-
-
-@pytest.fixture
-def fresh_cache(tmp_path, monkeypatch) -> Path:
-    """An empty model cache, and nothing held in memory either."""
-    monkeypatch.setenv(paths.CACHE_DIR_ENV, str(tmp_path / "cache"))
-    models.forget_loaded()
-    yield tmp_path / "cache"
-    models.forget_loaded()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ stroke) never reloads or retrains anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -105,14 +106,21 @@ def mnist_on_disk() -> bool:
     return all((folder / file_name).is_file() for file_name in data.ALL_FILES)
 
 
-def train_with_progress(names: list[str]) -> bool:
-    """Train ``names`` one after another inside an ``st.status`` box with a progress bar.
+def run_with_progress(
+    names: list[str],
+    work: Callable[[str, models.Progress], object],
+    *,
+    doing: str,
+    done: str,
+) -> bool:
+    """Run ``work(name, progress)`` for each of ``names`` in an ``st.status`` box with a progress bar.
 
-    Returns True when every model trained; on a failure (e.g. MNIST cannot be
-    downloaded) the box turns red, says why and returns False instead of raising.
+    ``doing``/``done`` word the box ("Training"/"Trained"). Returns True when every name
+    is done; on a failure (e.g. MNIST cannot be downloaded) the box turns red, says why
+    and returns False instead of raising.
     """
     label = ", ".join(display_name(name) for name in names)
-    with st.status(f"Training {label}…", expanded=True) as status:
+    with st.status(f"{doing} {label}…", expanded=True) as status:
         if not mnist_on_disk():
             st.write(f"Downloading MNIST into `{paths.data_dir()}` first (about 11 MB)…")
         bar = st.progress(0.0, text="Starting…")
@@ -123,11 +131,20 @@ def train_with_progress(names: list[str]) -> bool:
                 bar.progress(overall, text=f"{display_name(name)}: {message}")
 
             try:
-                models.get_model(name, progress=report)
-            except (data.MnistUnavailableError, data.MnistFileError, OSError) as error:
-                status.update(label=f"Could not train {display_name(name)}", state="error")
+                work(name, report)
+            except (data.MnistUnavailableError, data.MnistFileError, models.ModelUnavailableError,
+                    OSError) as error:
+                status.update(label=f"{doing} {display_name(name)} failed", state="error")
                 st.error(str(error))
                 return False
         bar.progress(1.0, text="Done")
-        status.update(label=f"Trained {label}", state="complete", expanded=False)
+        status.update(label=f"{done} {label}", state="complete", expanded=False)
     return True
+
+
+def train_with_progress(names: list[str]) -> bool:
+    """Train ``names`` with a progress bar (see ``run_with_progress``)."""
+    return run_with_progress(
+        names, lambda name, progress: models.get_model(name, progress=progress),
+        doing="Training", done="Trained",
+    )

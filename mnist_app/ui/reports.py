@@ -93,33 +93,14 @@ def evaluated_models() -> list[str]:
 
 
 def evaluate_with_progress(names: Sequence[str]) -> bool:
-    """Train (if needed) and test ``names`` one after another in a status box with a progress bar.
+    """Train (if needed) and test ``names`` with a progress bar (see ``common.run_with_progress``)."""
 
-    Returns True when all are done; on a failure (e.g. MNIST cannot be downloaded) the
-    box turns red and says why instead of raising.
-    """
-    label = ", ".join(common.display_name(name) for name in names)
-    with st.status(f"Training and testing {label}…", expanded=True) as status:
-        if not common.mnist_on_disk():
-            st.write("Downloading MNIST first (about 11 MB)…")
-        bar = st.progress(0.0, text="Starting…")
-        for position, name in enumerate(names):
+    def train_and_test(name: str, progress: models.Progress) -> None:
+        evaluate.evaluate(name, progress=progress)
+        _status().ready.add(name)
 
-            def report(fraction: float, message: str, position: int = position, name: str = name) -> None:
-                overall = (position + min(max(fraction, 0.0), 1.0)) / len(names)
-                bar.progress(overall, text=f"{common.display_name(name)}: {message}")
-
-            try:
-                evaluate.evaluate(name, progress=report)
-                _status().ready.add(name)
-            except (data.MnistUnavailableError, data.MnistFileError, models.ModelUnavailableError,
-                    OSError) as error:
-                status.update(label=f"Could not test {common.display_name(name)}", state="error")
-                st.error(str(error))
-                return False
-        bar.progress(1.0, text="Done")
-        status.update(label=f"Tested {label}", state="complete", expanded=False)
-    return True
+    return common.run_with_progress(list(names), train_and_test, doing="Training and testing",
+                                    done="Tested")
 
 
 def offer_evaluation(names: Sequence[str], *, key: str, why: str) -> None:
