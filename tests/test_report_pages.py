@@ -11,6 +11,7 @@ that cell's marker. The real click is tested in test_browser_confusion.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -232,56 +233,47 @@ def test_gallery_page_per_class_mistakes_and_disagreement(evaluations) -> None:
     assert wrong_second != wrong
 
 
-def test_an_untested_model_is_offered_not_computed_and_the_button_tests_it(
-    mnist_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    # An empty cache and nothing in memory: no model is trained or tested.
-    monkeypatch.setenv("MNIST_APP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(evaluate, "_memo", {})
-    models.forget_loaded()
+@pytest.fixture
+def empty_cache(fresh_cache: Path) -> Iterator[Path]:
+    """No model trained or tested: an empty cache, and nothing remembered by the pages either."""
     reports.forget()
-    try:
-        for app in (_models_app, _confusion_app, _gallery_app):
-            at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
-            assert not at.exception, at.exception
-            assert not at.get("plotly_chart") and not at.get("image")
-            assert "not tested" in at.info[0].value.lower()
-            assert at.button[0].label.startswith("Train and test")
-        assert not any(tmp_path.rglob("*.npz"))  # opening the pages computed nothing
-        at = AppTest.from_function(_confusion_app, default_timeout=TIMEOUT).run()
-        at.selectbox(key="model").set_value(FIRST).run()
-        at.button[0].click().run()
+    yield fresh_cache
+    reports.forget()
+
+
+def test_an_untested_model_is_offered_not_computed_and_the_button_tests_it(
+    mnist_dir: Path, empty_cache: Path
+) -> None:
+    for app in (_models_app, _confusion_app, _gallery_app):
+        at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
         assert not at.exception, at.exception
-        assert evaluate.is_evaluated(FIRST)
-        ev = evaluate.evaluate(FIRST)
-        assert heatmap_text(at) == [[str(c) for c in row] for row in ev.confusion]
-    finally:
-        models.forget_loaded()
-        reports.forget()
+        assert not at.get("plotly_chart") and not at.get("image")
+        assert "not tested" in at.info[0].value.lower()
+        assert at.button[0].label.startswith("Train and test")
+    assert not any(empty_cache.rglob("*.npz"))  # opening the pages computed nothing
+    at = AppTest.from_function(_confusion_app, default_timeout=TIMEOUT).run()
+    at.selectbox(key="model").set_value(FIRST).run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert evaluate.is_evaluated(FIRST)
+    ev = evaluate.evaluate(FIRST)
+    assert heatmap_text(at) == [[str(c) for c in row] for row in ev.confusion]
 
 
 def test_a_model_evaluated_elsewhere_appears_after_the_recheck_interval(
-    mnist_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    mnist_dir: Path, empty_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # E.g. `mnist-app evaluate naive_bayes` in a terminal while the app runs.
-    monkeypatch.setenv("MNIST_APP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(evaluate, "_memo", {})
-    models.forget_loaded()
-    reports.forget()
     clock = [1000.0]
     monkeypatch.setattr(reports, "_clock", lambda: clock[0])
-    try:
-        at = open_page(_confusion_app, FIRST)
-        assert not at.get("plotly_chart")
-        evaluate.evaluate(FIRST)  # "another process": not through the page's button
-        at.run()
-        assert not at.get("plotly_chart")  # a fresh "not evaluated" answer is still trusted...
-        clock[0] += reports.MISSING_RECHECK_SECONDS + 1
-        at.run()
-        assert at.get("plotly_chart")  # ...but not for longer than the interval
-    finally:
-        models.forget_loaded()
-        reports.forget()
+    at = open_page(_confusion_app, FIRST)
+    assert not at.get("plotly_chart")
+    evaluate.evaluate(FIRST)  # "another process": not through the page's button
+    at.run()
+    assert not at.get("plotly_chart")  # a fresh "not evaluated" answer is still trusted...
+    clock[0] += reports.MISSING_RECHECK_SECONDS + 1
+    at.run()
+    assert at.get("plotly_chart")  # ...but not for longer than the interval
 
 
 def test_opening_a_page_does_not_rerun_the_predictions(evaluations, monkeypatch: pytest.MonkeyPatch) -> None:
