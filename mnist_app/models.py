@@ -84,13 +84,13 @@ class ModelSpec:
     #: Typical training time on the full MNIST here (s), for progress bars' estimates.
     fit_seconds_hint: float = 30.0
     is_available: Callable[[], bool] = _always
-    #: Serialise a fitted model to bytes / back; the default is skops' safe format.
-    dump: Callable[[Any], bytes] = storage.skops_dump
-    load: Callable[[bytes], Any] = storage.skops_load
+    #: Serialise a fitted model to bytes / back; the default is a pickle signed by this installation.
+    dump: Callable[[Any], bytes] = storage.signed_pickle_dump
+    load: Callable[[bytes], Any] = storage.signed_pickle_load
     #: The hyperparameters of ``build()``'s result as a string; part of the cache key.
     fingerprint: Callable[[Any], str] = sklearn_fingerprint
     #: Libraries whose versions are part of the cache key.
-    libraries: tuple[str, ...] = ("sklearn", "numpy", "scipy", "skops")
+    libraries: tuple[str, ...] = ("sklearn", "numpy", "scipy")
     #: Train ``estimator`` on X float32 (n, 784), y int (n,); report with ``progress``.
     #: None: ``estimator.fit`` with a time-based progress estimate.
     train: Callable[[Any, np.ndarray, np.ndarray, Progress], Any] | None = None

@@ -28,3 +28,12 @@ def cache_dir() -> Path:
     if from_env:
         return Path(from_env).expanduser()
     return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def signing_key_file() -> Path:
+    """This installation's secret for signing model files, kept outside the cache on purpose.
+
+    Whoever can only put files into the cache (a shared or copied cache folder) cannot sign
+    them, so the app never unpickles a model file it did not write itself.
+    """
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "model-signing.key"

@@ -12,11 +12,14 @@ Safety rules:
   with ``os.replace``, so nobody ever reads a half-written file.
 - Training and writing happen under a per-model :class:`filelock.FileLock`, so two
   processes that start together train once: the second waits and then loads.
-- Models are stored with skops' safe format (no pickle). Each model file has a JSON
-  sidecar, written by us after the model, holding the file's SHA-256: a model file
-  whose bytes are not the ones we wrote is never deserialised. On load, the only
-  types skops is allowed to build are the ones the file declares, and only if they
-  come from scikit-learn, NumPy or SciPy.
+- Models are pickled and signed: each model file starts with an HMAC-SHA256 of the
+  pickle made with a secret key that lives outside the cache (see
+  :func:`mnist_app.paths.signing_key_file`). A file whose signature does not verify -
+  copied in, shared, tampered with - is deleted and retrained, never unpickled. The
+  JSON sidecar, written after the model, holds the file's SHA-256 and marks it complete.
+  (skops' safe format was the first choice, but importing ``skops.io`` alone took 3.7 s
+  here, more than the whole warm-start budget; see docs/benchmarks.md.) Pickles are only
+  readable by the library versions that wrote them; those versions are part of the key.
 - Evaluations are a ``.npz`` (loaded with ``allow_pickle=False``) plus JSON.
 - Anything unreadable, truncated or inconsistent is deleted with a warning and the
   caller rebuilds it; it never crashes the app.
@@ -27,12 +30,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import hmac
 import importlib.metadata
 import io
 import json
 import logging
 import os
+import pickle
 import platform
+import secrets
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -41,7 +47,6 @@ from typing import Any
 
 import filelock
 import numpy as np
-import skops.io
 
 from mnist_app import paths
 
@@ -49,9 +54,6 @@ log = logging.getLogger(__name__)
 
 #: Bump when the layout of the cached files changes.
 FORMAT_VERSION = 1
-
-#: skops may only build types from these packages (and only the ones a file we wrote lists).
-SAFE_TYPE_PREFIXES: tuple[str, ...] = ("sklearn.", "numpy.", "scipy.")
 
 #: Longest wait for another process's training before giving up (seconds).
 LOCK_TIMEOUT = 30 * 60
@@ -181,21 +183,65 @@ def discard(*files: Path, reason: str) -> None:
         warnings.warn(message, CacheWarning, stacklevel=3)
 
 
-# --- skops, the default model format ------------------------------------------------------------
+# --- signed pickles, the default model format ---------------------------------------------------
+
+_SIGNED_MAGIC = b"mnist-app signed pickle 1\n"
+_TAG_BYTES = 32  # HMAC-SHA256
+_KEY_BYTES = 32
 
 
-def skops_dump(model: Any) -> bytes:
-    """Serialise a scikit-learn estimator with skops (no pickle)."""
-    return skops.io.dumps(model, compression=8)  # zipfile.ZIP_DEFLATED; RF/kNN shrink a lot
+def signing_key() -> bytes:
+    """This installation's secret key for model files, made on first use.
+
+    A damaged key is replaced with a warning; the models it signed then fail to verify and
+    are retrained, as after any other cache damage.
+    """
+    path = paths.signing_key_file()
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        return _create_signing_key(path)
+    if len(key) != _KEY_BYTES:
+        message = f"Replaced the damaged signing key {path}; cached models will be retrained"
+        log.warning(message)
+        warnings.warn(message, CacheWarning, stacklevel=2)
+        write_atomic(path, secrets.token_bytes(_KEY_BYTES))
+        key = path.read_bytes()
+    return key
 
 
-def skops_load(data: bytes) -> Any:
-    """Deserialise skops bytes, trusting only the scikit-learn/NumPy/SciPy types they list."""
-    listed = skops.io.get_untrusted_types(data=data)
-    foreign = [name for name in listed if not name.startswith(SAFE_TYPE_PREFIXES)]
-    if foreign:
-        raise CacheFileError(f"model file asks for types outside scikit-learn/NumPy/SciPy: {foreign}")
-    return skops.io.loads(data, trusted=listed)
+def _create_signing_key(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=".key.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(handle, "wb") as tmp:
+            tmp.write(secrets.token_bytes(_KEY_BYTES))
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        # A hard link appears complete or not at all and fails if another process won the race.
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp_name, path)
+    finally:
+        os.unlink(tmp_name)
+    return path.read_bytes()
+
+
+def signed_pickle_dump(model: Any) -> bytes:
+    """Pickle ``model`` and put this installation's signature in front."""
+    payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    return _SIGNED_MAGIC + hmac.digest(signing_key(), payload, "sha256") + payload
+
+
+def signed_pickle_load(data: bytes) -> Any:
+    """Unpickle bytes from :func:`signed_pickle_dump`, only once their signature verifies."""
+    view = memoryview(data)
+    if bytes(view[: len(_SIGNED_MAGIC)]) != _SIGNED_MAGIC:
+        raise CacheFileError("not a model file of this app")
+    start = len(_SIGNED_MAGIC) + _TAG_BYTES
+    tag, payload = view[len(_SIGNED_MAGIC): start], view[start:]
+    if not hmac.compare_digest(tag, hmac.digest(signing_key(), payload, "sha256")):
+        raise CacheFileError("the model file was not written by this installation (bad signature)")
+    return pickle.loads(payload)
 
 
 # --- models -------------------------------------------------------------------------------------

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import pickle
+import stat
+import threading
+
 import numpy as np
 import pytest
-import skops.io
 from sklearn.naive_bayes import GaussianNB
 
 from mnist_app import paths, storage
@@ -13,6 +17,7 @@ from mnist_app import paths, storage
 @pytest.fixture(autouse=True)
 def fresh_cache(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(paths, "signing_key_file", lambda: tmp_path / "secret" / "signing.key")
     return tmp_path / "cache"
 
 
@@ -21,11 +26,14 @@ def fitted_model() -> GaussianNB:
     return GaussianNB().fit(rng.random((40, 4)), np.arange(40) % 2)
 
 
-class NotFromScikitLearn:
-    """A type skops must refuse to build: it comes from outside sklearn/numpy/scipy."""
+class MakesADirectoryWhenUnpickled:
+    """A pickle that runs code when loaded: what a malicious model file would do."""
 
-    def __init__(self) -> None:
-        self.payload = [1, 2, 3]
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (self.marker,)
 
 
 def test_cache_key_is_stable_and_sensitive_to_every_part():
@@ -60,17 +68,18 @@ def test_atomic_write_replaces_whole_file_and_leaves_no_temporary(tmp_path):
 
 def test_model_round_trip_and_sidecar():
     model = fitted_model()
-    sidecar = storage.save_model("naive_bayes", "k" * 20, storage.skops_dump(model), {"fit_seconds": 1.5})
+    data = storage.signed_pickle_dump(model)
+    sidecar = storage.save_model("naive_bayes", "k" * 20, data, {"fit_seconds": 1.5})
     assert sidecar["fit_seconds"] == 1.5 and sidecar["size_bytes"] > 0
     assert storage.is_cached("naive_bayes", "k" * 20)
-    loaded, meta = storage.load_model("naive_bayes", "k" * 20, storage.skops_load)
+    loaded, meta = storage.load_model("naive_bayes", "k" * 20, storage.signed_pickle_load)
     x = np.random.default_rng(1).random((5, 4))
     np.testing.assert_array_equal(loaded.predict_proba(x), model.predict_proba(x))
     assert meta["sha256"] == sidecar["sha256"]
 
 
 def test_saving_a_new_key_removes_the_stale_entry():
-    data = storage.skops_dump(fitted_model())
+    data = storage.signed_pickle_dump(fitted_model())
     storage.save_model("naive_bayes", "a" * 20, data, {})
     storage.save_model("naive_bayes", "b" * 20, data, {})
     assert not storage.model_path("naive_bayes", "a" * 20).exists()
@@ -79,10 +88,10 @@ def test_saving_a_new_key_removes_the_stale_entry():
 
 def test_a_model_file_we_did_not_write_is_deleted_not_loaded():
     key = "c" * 20
-    storage.save_model("naive_bayes", key, storage.skops_dump(fitted_model()), {})
+    storage.save_model("naive_bayes", key, storage.signed_pickle_dump(fitted_model()), {})
     other = fitted_model()
-    other.var_smoothing = 0.5  # a valid skops file, but not the bytes our sidecar vouches for
-    storage.model_path("naive_bayes", key).write_bytes(storage.skops_dump(other))
+    other.var_smoothing = 0.5  # a valid signed file, but not the bytes our sidecar vouches for
+    storage.model_path("naive_bayes", key).write_bytes(storage.signed_pickle_dump(other))
 
     def must_not_load(data: bytes) -> object:
         raise AssertionError("a file with a foreign checksum was deserialised")
@@ -96,11 +105,11 @@ def test_a_model_file_we_did_not_write_is_deleted_not_loaded():
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "no sidecar", "bad sidecar"])
 def test_broken_model_files_are_deleted_with_a_warning(damage):
     key = "d" * 20
-    data = storage.skops_dump(fitted_model())
+    data = storage.signed_pickle_dump(fitted_model())
     storage.save_model("naive_bayes", key, data, {})
     model_file, sidecar = storage.model_path("naive_bayes", key), storage.meta_path("naive_bayes", key)
     if damage == "garbage":
-        model_file.write_bytes(b"not a zip file at all")
+        model_file.write_bytes(b"not a model file at all")
     elif damage == "truncated":
         model_file.write_bytes(data[: len(data) // 2])
     elif damage == "no sidecar":
@@ -108,23 +117,58 @@ def test_broken_model_files_are_deleted_with_a_warning(damage):
     else:
         sidecar.write_text("{ not json")
     with pytest.warns(storage.CacheWarning):
-        assert storage.load_model("naive_bayes", key, storage.skops_load) is None
+        assert storage.load_model("naive_bayes", key, storage.signed_pickle_load) is None
     assert not model_file.exists() and not sidecar.exists()
 
 
-def test_skops_load_refuses_types_from_outside_the_scientific_stack():
-    data = skops.io.dumps(NotFromScikitLearn())
-    with pytest.raises(storage.CacheFileError, match="NotFromScikitLearn"):
-        storage.skops_load(data)
+def test_a_file_signed_by_another_installation_is_never_unpickled(tmp_path, monkeypatch):
+    marker = tmp_path / "the pickle ran"
+    monkeypatch.setattr(paths, "signing_key_file", lambda: tmp_path / "elsewhere" / "signing.key")
+    foreign = storage.signed_pickle_dump(MakesADirectoryWhenUnpickled(str(marker)))
+    monkeypatch.setattr(paths, "signing_key_file", lambda: tmp_path / "secret" / "signing.key")
+    with pytest.raises(storage.CacheFileError, match="signature"):
+        storage.signed_pickle_load(foreign)
+    with pytest.raises(storage.CacheFileError, match="not a model file"):
+        storage.signed_pickle_load(pickle.dumps(MakesADirectoryWhenUnpickled(str(marker))))
+    assert not marker.exists()
+
+    # Through the cache, with a sidecar that vouches for the bytes: deleted with a warning.
+    key = "g" * 20
+    storage.save_model("naive_bayes", key, foreign, {})
+    with pytest.warns(storage.CacheWarning, match="signature"):
+        assert storage.load_model("naive_bayes", key, storage.signed_pickle_load) is None
+    assert not marker.exists() and not storage.model_path("naive_bayes", key).exists()
 
 
-def test_skops_load_accepts_the_types_a_fitted_sklearn_model_lists():
-    from sklearn.tree import DecisionTreeClassifier
+def test_a_flipped_byte_in_the_pickle_fails_the_signature():
+    data = bytearray(storage.signed_pickle_dump(fitted_model()))
+    data[-10] ^= 0xFF
+    with pytest.raises(storage.CacheFileError, match="signature"):
+        storage.signed_pickle_load(bytes(data))
 
-    tree = DecisionTreeClassifier(random_state=0).fit(np.eye(4), [0, 1, 0, 1])
-    data = storage.skops_dump(tree)
-    assert skops.io.get_untrusted_types(data=data)  # the Tree type needs explicit trust
-    np.testing.assert_array_equal(storage.skops_load(data).predict(np.eye(4)), [0, 1, 0, 1])
+
+def test_signing_key_is_private_made_once_and_shared_by_racing_callers(tmp_path):
+    key_file = paths.signing_key_file()
+    keys: list[bytes] = []
+    threads = [threading.Thread(target=lambda: keys.append(storage.signing_key())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert [p.name for p in key_file.parent.iterdir()] == [key_file.name]  # no temporary left
+    assert storage.signing_key() == keys[0]
+
+
+def test_a_damaged_signing_key_is_replaced_and_its_models_retrain():
+    data = storage.signed_pickle_dump(fitted_model())
+    paths.signing_key_file().write_bytes(b"short")
+    with pytest.warns(storage.CacheWarning, match="signing key"):
+        new_key = storage.signing_key()
+    assert len(new_key) == 32
+    with pytest.raises(storage.CacheFileError, match="signature"):
+        storage.signed_pickle_load(data)
 
 
 def test_evaluation_round_trip_needs_no_pickle():
