@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -104,6 +108,22 @@ def test_second_get_model_loads_instead_of_training(tiny_mnist, fresh_cache, cou
     x = models.preprocess.prepare_training(load_mnist("test", tiny_mnist)[0][:10])
     np.testing.assert_allclose(first.predict_proba(x), second.predict_proba(x), atol=1e-6)
     assert models.get_model("knn", data_dir=tiny_mnist) is second  # and then kept in memory
+
+
+def test_a_new_process_loads_the_seven_without_retraining_or_importing_torch(tiny_mnist, fresh_cache):
+    # Warm start has 3 s for all seven; importing PyTorch alone takes ~1.5 s here, so the
+    # classic models' load path (format included) must not pull it in.
+    for name in CLASSIC:
+        models.get_model(name, data_dir=tiny_mnist)
+    cached = {path.name: path.stat().st_mtime_ns for path in (fresh_cache / "models").iterdir()}
+    code = ("import sys; from mnist_app import models\n"
+            "for name in models.CLASSIC_MODELS: models.get_model(name, data_dir=sys.argv[1])\n"
+            "print('torch' in sys.modules)")
+    child = subprocess.run([sys.executable, "-c", code, str(tiny_mnist)], capture_output=True, text=True,
+                           env=os.environ, cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.split() == ["False"]
+    assert {path.name: path.stat().st_mtime_ns for path in (fresh_cache / "models").iterdir()} == cached
 
 
 def test_hyperparameter_change_retrains(tiny_mnist, fresh_cache, count_training, monkeypatch):
