@@ -150,8 +150,11 @@ def locked(name: str) -> Iterator[None]:
 # --- atomic writes ------------------------------------------------------------------------------
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see either nothing or all of it."""
+def write_atomic(path: Path, data: bytes, *, keep_existing: bool = False) -> None:
+    """Write ``data`` to ``path`` so that readers see either nothing or all of it.
+
+    ``keep_existing=True`` leaves a file that is already there alone: the first writer wins.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -159,7 +162,13 @@ def write_atomic(path: Path, data: bytes) -> None:
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
+        if keep_existing:
+            # A hard link appears whole or not at all, and fails when the file exists.
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp_name, path)
+            os.unlink(tmp_name)
+        else:
+            os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
@@ -197,10 +206,9 @@ def signing_key() -> bytes:
     are retrained, as after any other cache damage.
     """
     path = paths.signing_key_file()
-    try:
-        key = path.read_bytes()
-    except FileNotFoundError:
-        return _create_signing_key(path)
+    if not path.exists():
+        write_atomic(path, secrets.token_bytes(_KEY_BYTES), keep_existing=True)  # private: mode 0600
+    key = path.read_bytes()
     if len(key) != _KEY_BYTES:
         message = f"Replaced the damaged signing key {path}; cached models will be retrained"
         log.warning(message)
@@ -208,22 +216,6 @@ def signing_key() -> bytes:
         write_atomic(path, secrets.token_bytes(_KEY_BYTES))
         key = path.read_bytes()
     return key
-
-
-def _create_signing_key(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=".key.", dir=path.parent)  # mode 0600
-    try:
-        with os.fdopen(handle, "wb") as tmp:
-            tmp.write(secrets.token_bytes(_KEY_BYTES))
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        # A hard link appears complete or not at all and fails if another process won the race.
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp_name, path)
-    finally:
-        os.unlink(tmp_name)
-    return path.read_bytes()
 
 
 def signed_pickle_dump(model: Any) -> bytes:
