@@ -226,11 +226,10 @@ def signed_pickle_dump(model: Any) -> bytes:
 
 def signed_pickle_load(data: bytes) -> Any:
     """Unpickle bytes from :func:`signed_pickle_dump`, only once their signature verifies."""
-    view = memoryview(data)
-    if bytes(view[: len(_SIGNED_MAGIC)]) != _SIGNED_MAGIC:
+    if not data.startswith(_SIGNED_MAGIC):
         raise CacheFileError("not a model file of this app")
-    start = len(_SIGNED_MAGIC) + _TAG_BYTES
-    tag, payload = view[len(_SIGNED_MAGIC): start], view[start:]
+    signed = memoryview(data)[len(_SIGNED_MAGIC):]  # a view: no copy of a 60 MB file
+    tag, payload = signed[:_TAG_BYTES], signed[_TAG_BYTES:]
     if not hmac.compare_digest(tag, hmac.digest(signing_key(), payload, "sha256")):
         raise CacheFileError("the model file was not written by this installation (bad signature)")
     return pickle.loads(payload)
