@@ -23,22 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 TARGET_SWITCH_S = 1.0
 
 
-def _confusion_app() -> None:
-    from mnist_app.ui import confusion_page
+def page_app(page: str):
+    """An AppTest of one report page, ``mnist_app.ui.<page>``, on its own."""
+    from streamlit.testing.v1 import AppTest
 
-    confusion_page.render()
-
-
-def _gallery_app() -> None:
-    from mnist_app.ui import gallery_page
-
-    gallery_page.render()
-
-
-def _models_app() -> None:
-    from mnist_app.ui import models_page
-
-    models_page.render()
+    return AppTest.from_string(f"from mnist_app.ui import {page}\n{page}.render()", default_timeout=120)
 
 
 def main() -> None:
@@ -46,8 +35,6 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--models", nargs=2, default=["naive_bayes", "logistic_regression"])
     args = parser.parse_args()
-    from streamlit.testing.v1 import AppTest
-
     from mnist_app import evaluate
 
     first, second = args.models
@@ -63,11 +50,11 @@ def main() -> None:
           f"first evaluate() from disk: {cold_evaluation * 1000:.0f} ms")
     print("| page | first open s (median) | switch model, warm s (median) | max switch s | target |")
     print("| --- | --- | --- | --- | --- |")
-    for title, app in (("confusion matrix", _confusion_app), ("galleries", _gallery_app)):
+    for title, page in (("confusion matrix", "confusion_page"), ("galleries", "gallery_page")):
         opens, switches = [], []
         for _ in range(args.repeats):
             started = time.perf_counter()
-            at = AppTest.from_function(app, default_timeout=120).run()
+            at = page_app(page).run()
             opens.append(time.perf_counter() - started)
             for name in (second, first):
                 started = time.perf_counter()
@@ -79,7 +66,7 @@ def main() -> None:
     opens = []
     for _ in range(args.repeats):
         started = time.perf_counter()
-        AppTest.from_function(_models_app, default_timeout=120).run()
+        page_app("models_page").run()
         opens.append(time.perf_counter() - started)
     print(f"| models | {statistics.median(opens):.2f} | - | - | - |")
 

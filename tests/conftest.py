@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 from mnist_app import paths
 
@@ -80,27 +76,14 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 #   screenshot_dir       (session) a temporary folder for screenshots
 # Without chromium or Playwright the browser tests are skipped (failed when CI=true).
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 #: The models the browser tests use: the drawing page's default and one to switch to.
 BROWSER_MODELS = ("logistic_regression", "knn")
-SERVER_START_SECONDS = 90
 
 
 def _skip_or_fail(message: str) -> None:
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -118,41 +101,9 @@ def app_server(
     trained_for_browser: tuple[str, ...], mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """`streamlit run streamlit_app.py` on a free loopback port; yields its base URL."""
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "streamlit_app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]
-    env = {**os.environ, paths.DATA_DIR_ENV: str(mnist_dir)}
-    url = f"http://127.0.0.1:{port}/"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not serve within {SERVER_START_SECONDS} s:\n"
-                            f"{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+    with streamlit_server(log_path, env={paths.DATA_DIR_ENV: str(mnist_dir)}) as url:  # ServerError: the log
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="session")

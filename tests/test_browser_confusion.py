@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from browser_support import wait_until_idle
 
 from mnist_app import evaluate, gallery
 from mnist_app.ui import confusion_page
@@ -26,10 +27,6 @@ def tested(trained_for_browser: tuple[str, ...], mnist_dir: Path) -> evaluate.Ev
     """The model's evaluation, in the tests' cache where the server finds it."""
     assert MODEL in trained_for_browser
     return evaluate.evaluate(MODEL, data_dir=mnist_dir)
-
-
-def wait_until_idle(page: Any) -> None:
-    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached")
 
 
 def click_cell(page: Any, true: int, predicted: int) -> None:

@@ -6,93 +6,31 @@ both from conftest.py. Screenshots go to a temporary folder (fixture ``screensho
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import (
+    ANSWER,
+    CANVAS,
+    CANVAS_IS_BLANK,
+    PROMPT_START,
+    Point,
+    circle,
+    clear,
+    expect,
+    mouse_stroke,
+    on_canvas,
+    open_app,
+    select_model,
+    vertical_line,
+    wait_until_canvas_is_blank,
+    wait_until_idle,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CANVAS = "[data-testid=stBidiComponentIsolated] canvas.upper-canvas"
-ANSWER = ".st-key-answer"
-PROMPT_START = "Draw a digit from 0 to 9"
-Point = tuple[float, float]
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
-
-
-def open_app(page: Any, url: str) -> None:
-    page.goto(url)
-    page.locator(CANVAS).wait_for()
-    wait_until_idle(page)
-
-
-def wait_until_idle(page: Any) -> None:
-    page.wait_for_selector("[data-testid=stStatusWidget]", state="detached")
-
-
-def on_canvas(page: Any, fractions: Sequence[Point]) -> list[Point]:
-    """Points given as fractions of the canvas (0-1, 0-1) -> viewport CSS pixels."""
-    box = page.locator(CANVAS).bounding_box()
-    return [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in fractions]
-
-
-def mouse_stroke(page: Any, fractions: Sequence[Point]) -> None:
-    points = on_canvas(page, fractions)
-    page.mouse.move(*points[0])
-    page.mouse.down()
-    for point in points[1:]:
-        page.mouse.move(*point, steps=2)
-    page.mouse.up()
-
-
-def vertical_line() -> list[Point]:
-    return [(0.5, 0.15 + 0.07 * step) for step in range(11)]
-
-
-def circle() -> list[Point]:
-    # An upright ellipse, like a handwritten 0, closed by overlapping its start a little.
-    return [
-        (0.5 + 0.22 * math.sin(angle), 0.5 - 0.32 * math.cos(angle))
-        for angle in (2 * math.pi * step / 36 for step in range(40))
-    ]
-
-
-def clear(page: Any) -> None:
-    page.locator(".st-key-canvas_buttons").get_by_role("button", name="Clear").click()
-    expect(page.locator(ANSWER)).to_contain_text(PROMPT_START)
-    wait_until_canvas_is_blank(page)
-
-
-def wait_until_canvas_is_blank(page: Any) -> None:
-    """Wait until the canvas has redrawn itself empty (a stroke drawn before that would be wiped)."""
-    page.wait_for_function(CANVAS_IS_BLANK)
-    wait_until_idle(page)
-
-
-# Fabric.js renders the strokes on the lower canvas; any bright pixel is ink.
-CANVAS_IS_BLANK = """
-() => {
-  const host = document.querySelector('[data-testid=stBidiComponentIsolated]');
-  const canvas = host && host.shadowRoot && host.shadowRoot.querySelector('canvas.dc-canvas.lower-canvas');
-  if (!canvas) return false;
-  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  for (let i = 0; i < pixels.length; i += 4) { if (pixels[i] > 128) return false; }
-  return true;
-}
-"""
-
-
-def select_model(page: Any, display_name: str) -> None:
-    page.locator("[data-testid=stSelectbox]").first.click()
-    page.get_by_role("option", name=display_name, exact=True).click()
 
 
 def test_mouse_drawn_one_and_zero_clear_and_undo(page: Any, app_server: str, screenshot_dir: Path) -> None:

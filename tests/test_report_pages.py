@@ -29,22 +29,9 @@ FIRST, SECOND = "naive_bayes", "logistic_regression"
 TIMEOUT = 120
 
 
-def _confusion_app() -> None:
-    from mnist_app.ui import confusion_page
-
-    confusion_page.render()
-
-
-def _gallery_app() -> None:
-    from mnist_app.ui import gallery_page
-
-    gallery_page.render()
-
-
-def _models_app() -> None:
-    from mnist_app.ui import models_page
-
-    models_page.render()
+def page_app(page: str) -> AppTest:
+    """An AppTest of one report page, ``mnist_app.ui.<page>``, on its own."""
+    return AppTest.from_string(f"from mnist_app.ui import {page}\n{page}.render()", default_timeout=TIMEOUT)
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +41,8 @@ def evaluations(mnist_dir: Path) -> dict[str, evaluate.Evaluation]:
     return {name: evaluate.evaluate(name, data_dir=mnist_dir) for name in (FIRST, SECOND)}
 
 
-def open_page(app, model: str) -> AppTest:
-    at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
+def open_page(page: str, model: str) -> AppTest:
+    at = page_app(page).run()
     assert not at.exception, at.exception
     at.selectbox(key="model").set_value(model).run()
     assert not at.exception, at.exception
@@ -101,7 +88,7 @@ def heatmap_text(at: AppTest) -> list[list[str]]:
 
 
 def test_confusion_page_shows_the_models_counts_and_rates(evaluations) -> None:
-    at = open_page(_confusion_app, FIRST)
+    at = open_page("confusion_page", FIRST)
     first = evaluations[FIRST]
     assert heatmap_text(at) == [[str(c) for c in row] for row in first.confusion]
     assert f"{first.accuracy:.2%}" in at.markdown[0].value
@@ -130,7 +117,7 @@ def largest_mistake(ev: evaluate.Evaluation) -> tuple[int, int]:
 
 
 def test_clicking_a_cell_shows_exactly_its_digits_most_confident_first(evaluations) -> None:
-    at = open_page(_confusion_app, FIRST)
+    at = open_page("confusion_page", FIRST)
     assert not at.get("image")  # nothing chosen yet
     ev = evaluations[FIRST]
     true, predicted = largest_mistake(ev)
@@ -163,7 +150,7 @@ def test_clicking_a_cell_shows_exactly_its_digits_most_confident_first(evaluatio
 
 
 def test_a_diagonal_cell_shows_right_answers_and_the_select_boxes_work(evaluations) -> None:
-    at = open_page(_confusion_app, FIRST)
+    at = open_page("confusion_page", FIRST)
     ev = evaluations[FIRST]
     at.selectbox(key=confusion_page.TRUE_KEY).set_value(7)
     at.selectbox(key=confusion_page.PREDICTED_KEY).set_value(7).run()
@@ -177,7 +164,7 @@ def test_a_diagonal_cell_shows_right_answers_and_the_select_boxes_work(evaluatio
 
 
 def test_models_page_compares_the_evaluated_models(evaluations) -> None:
-    at = AppTest.from_function(_models_app, default_timeout=TIMEOUT).run()
+    at = page_app("models_page").run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     for name, ev in evaluations.items():
@@ -192,7 +179,7 @@ def test_models_page_compares_the_evaluated_models(evaluations) -> None:
 
 
 def test_gallery_page_per_class_mistakes_and_disagreement(evaluations) -> None:
-    at = open_page(_gallery_app, FIRST)
+    at = open_page("gallery_page", FIRST)
     ev = evaluations[FIRST]
     per_class = at.slider(key=gallery_page.PER_CLASS_KEY).value
     images = at.get("image")
@@ -244,14 +231,14 @@ def empty_cache(fresh_cache: Path) -> Iterator[Path]:
 def test_an_untested_model_is_offered_not_computed_and_the_button_tests_it(
     mnist_dir: Path, empty_cache: Path
 ) -> None:
-    for app in (_models_app, _confusion_app, _gallery_app):
-        at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
+    for page in ("models_page", "confusion_page", "gallery_page"):
+        at = page_app(page).run()
         assert not at.exception, at.exception
         assert not at.get("plotly_chart") and not at.get("image")
         assert "not tested" in at.info[0].value.lower()
         assert at.button[0].label.startswith("Train and test")
     assert not any(empty_cache.rglob("*.npz"))  # opening the pages computed nothing
-    at = AppTest.from_function(_confusion_app, default_timeout=TIMEOUT).run()
+    at = page_app("confusion_page").run()
     at.selectbox(key="model").set_value(FIRST).run()
     at.button[0].click().run()
     assert not at.exception, at.exception
@@ -266,7 +253,7 @@ def test_a_model_evaluated_elsewhere_appears_after_the_recheck_interval(
     # E.g. `mnist-app evaluate naive_bayes` in a terminal while the app runs.
     clock = [1000.0]
     monkeypatch.setattr(reports, "_clock", lambda: clock[0])
-    at = open_page(_confusion_app, FIRST)
+    at = open_page("confusion_page", FIRST)
     assert not at.get("plotly_chart")
     evaluate.evaluate(FIRST)  # "another process": not through the page's button
     at.run()
@@ -282,8 +269,8 @@ def test_opening_a_page_does_not_rerun_the_predictions(evaluations, monkeypatch:
         raise AssertionError("a page ran the 10,000 test predictions")
 
     monkeypatch.setattr(evaluate, "_compute", no_predictions)
-    for app in (_confusion_app, _gallery_app):
+    for page in ("confusion_page", "gallery_page"):
         for model in (FIRST, SECOND):
-            open_page(app, model)
-    at = AppTest.from_function(_models_app, default_timeout=TIMEOUT).run()
+            open_page(page, model)
+    at = page_app("models_page").run()
     assert not at.exception, at.exception
