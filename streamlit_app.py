@@ -7,13 +7,14 @@ import streamlit as st
 
 from mnist_app.ui import confusion_page, draw_page, gallery_page, models_page
 
-st.set_page_config(page_title="MNIST classroom", page_icon="✏️", layout="wide")
+st.set_page_config(page_title="MNIST classroom", page_icon=":material/draw:", layout="wide")
 
 PAGES = [
-    st.Page(draw_page.render, title="Draw a digit", icon="✏️", url_path="draw", default=True),
-    st.Page(models_page.render, title="Compare the models", icon="🏁", url_path="models"),
-    st.Page(confusion_page.render, title="Confusion matrix", icon="🧩", url_path="confusion"),
-    st.Page(gallery_page.render, title="Digit galleries", icon="🖼️", url_path="galleries"),
+    st.Page(draw_page.render, title="Draw a digit", icon=":material/draw:", url_path="draw", default=True),
+    st.Page(models_page.render, title="Compare the models", icon=":material/leaderboard:", url_path="models"),
+    st.Page(confusion_page.render, title="Confusion matrix", icon=":material/grid_on:", url_path="confusion"),
+    st.Page(gallery_page.render, title="Digit galleries", icon=":material/photo_library:",
+            url_path="galleries"),
 ]
 
 st.navigation(PAGES).run()

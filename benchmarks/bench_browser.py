@@ -25,9 +25,8 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "tests"))  # the browser helpers the tests use
 
-from browser_support import (  # noqa: E402
+from mnist_app.testing.browser import (  # noqa: E402
     ANSWER,
     CANVAS,
     CHROMIUM,

@@ -28,7 +28,8 @@ TARGETS = {"accuracy": 0.994, "fit_s": 300, "latency_ms": 20}
 def run_fit(args: argparse.Namespace) -> None:
     """Train the CNN from scratch through the model zoo, with progress, then evaluate it."""
     os.environ["MNIST_APP_CACHE_DIR"] = str(args.cache_dir or tempfile.mkdtemp(prefix="bench-cnn-"))
-    from mnist_app import evaluate, models
+    from mnist_app import models
+    from mnist_app.evaluation import evaluate
 
     if models.is_trained("cnn"):
         raise SystemExit("the CNN is already trained in this cache; use a fresh --cache-dir")
@@ -45,7 +46,7 @@ def run_fit(args: argparse.Namespace) -> None:
 
     models.get_model("cnn", progress=progress)
     info = models.model_info("cnn")
-    result = evaluate.evaluate("cnn")
+    result = evaluate("cnn")
     starts = list(epoch_started.values())
     epoch_seconds = np.diff(starts) if len(starts) > 1 else np.array([float("nan")])
     print(f"\nload average after: {_load()}")
@@ -86,7 +87,8 @@ def run_latency(args: argparse.Namespace) -> None:
 def run_drawn(args: argparse.Namespace) -> None:
     """Accuracy of every available model on the drawn-digit benchmark, and the CNN's gain."""
     _use_cache(args)
-    from mnist_app import evaluate, models, preprocess, synth
+    from mnist_app import models, preprocess, synth
+    from mnist_app.evaluation import evaluate
 
     canvases, labels = synth.make_drawn_benchmark(args.drawings, seed=args.seed)
     digits = np.stack([preprocess.to_mnist(canvas).reshape(-1) for canvas in canvases])
@@ -97,7 +99,7 @@ def run_drawn(args: argparse.Namespace) -> None:
     for name in models.available_models():
         model = models.get_model(name)
         scores[name] = float(np.mean(model.predict(digits) == labels))
-        print(f"| {name} | {scores[name]:.4f} | {evaluate.evaluate(name).accuracy:.4f} |", flush=True)
+        print(f"| {name} | {scores[name]:.4f} | {evaluate(name).accuracy:.4f} |", flush=True)
     classic = {name: score for name, score in scores.items() if name != "cnn"}
     best = max(classic, key=classic.get)
     gain = scores["cnn"] - classic[best]

@@ -30,7 +30,8 @@ def run_fit(args: argparse.Namespace) -> None:
     """Train every classic model from scratch in this process, then evaluate it."""
     cache = args.cache_dir or tempfile.mkdtemp(prefix="bench-models-")
     os.environ["MNIST_APP_CACHE_DIR"] = str(cache)
-    from mnist_app import evaluate, models
+    from mnist_app import models
+    from mnist_app.evaluation import evaluate
 
     names = _names(args, models)
     print(f"cache: {cache}; load average before: {os.getloadavg()[0]:.1f}")
@@ -42,7 +43,7 @@ def run_fit(args: argparse.Namespace) -> None:
         models.get_model(name)
         elapsed = time.perf_counter() - started
         total += elapsed
-        result = evaluate.evaluate(name)
+        result = evaluate(name)
         cpu = models.model_info(name).get("fit_cpu_seconds", float("nan"))
         print(f"| {name} | {result.fit_seconds:.1f} | {cpu:.1f} | {result.accuracy:.4f} | "
               f"{result.size_bytes / 1e6:.1f} | {result.latency_ms:.2f} |", flush=True)
@@ -119,7 +120,8 @@ def run_augment(args: argparse.Namespace) -> None:
     subset = rng.permutation(len(images))[: args.train]
     images, labels = images[subset], labels[subset]
     plain = preprocess.prepare_training(images)
-    augmented = np.concatenate([plain, preprocess.prepare_training(models.augment_digits(images, seed=0))])
+    varied = preprocess.augment_digits(images, seed=0)
+    augmented = np.concatenate([plain, preprocess.prepare_training(varied)])
     doubled = np.concatenate([labels, labels])
     test = preprocess.prepare_training(test_images)
     canvases, drawn_labels = synth.make_drawn_benchmark(args.drawings, seed=2)

@@ -16,9 +16,6 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TARGET_SWITCH_S = 1.0
 
@@ -35,16 +32,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--models", nargs=2, default=["naive_bayes", "logistic_regression"])
     args = parser.parse_args()
-    from mnist_app import evaluate
+    from mnist_app.evaluation import evaluate, is_evaluated
 
     first, second = args.models
     for name in args.models:
-        if not evaluate.is_evaluated(name):
+        if not is_evaluated(name):
             sys.exit(f"{name} is not evaluated in {os.environ.get('MNIST_APP_CACHE_DIR', 'the app cache')}")
 
     # Cold: a fresh process's first read of an evaluation from disk (no memo yet).
     started = time.perf_counter()
-    evaluate.evaluate(first)
+    evaluate(first)
     cold_evaluation = time.perf_counter() - started
     print(f"load average: {os.getloadavg()[0]:.1f}; "
           f"first evaluate() from disk: {cold_evaluation * 1000:.0f} ms")

@@ -19,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_app import __version__, cnn, evaluate, models, preprocess, storage
+from mnist_app import __version__, models, preprocess
 from mnist_app.data import MnistFileError, MnistUnavailableError
+from mnist_app.evaluation import Evaluation, evaluate
+from mnist_app.models import cnn, store
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -45,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="mnist-app: %(message)s")
     # Cache repairs are worth one line, not a Python warning with a source location.
-    warnings.simplefilter("ignore", storage.CacheWarning)
+    warnings.simplefilter("ignore", store.CacheWarning)
     if hint := cnn.missing_hint():  # torch is not installed: say once how to add the CNN
         print(f"mnist-app: {hint}", file=sys.stderr)
     try:
@@ -143,7 +145,7 @@ def run_train(args: argparse.Namespace) -> int:
                 bar.refresh()
 
             ready = models.is_trained(name, data_dir=args.data_dir)
-            result = evaluate.evaluate(name, data_dir=args.data_dir, progress=progress)
+            result = evaluate(name, data_dir=args.data_dir, progress=progress)
             results.append((name, "cached" if ready else "trained", result))
     print(f"{'model':<22} {'status':<8} {'fit time':>9} {'test accuracy':>14}")
     for name, status, result in results:
@@ -158,7 +160,7 @@ def run_train(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     """``mnist-app evaluate``."""
     names = parse_models(args.models)
-    results = [evaluate.evaluate(name, data_dir=args.data_dir, progress=_stderr_progress)
+    results = [evaluate(name, data_dir=args.data_dir, progress=_stderr_progress)
                for name in names]
     _clear_status()
     header = f"{'model':<22} {'accuracy':>9} {'macro F1':>9} {'fit time':>9} {'size':>9} {'1 digit':>9}"
@@ -175,7 +177,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_confusion(result: evaluate.Evaluation) -> str:
+def format_confusion(result: Evaluation) -> str:
     """The confusion matrix as text: rows = true digit, columns = predicted digit."""
     lines = [f"{models.get_spec(result.model).display_name}: rows = true digit, columns = predicted",
              "true\\pred " + "".join(f"{d:>6}" for d in range(10))]
@@ -193,13 +195,12 @@ def run_predict(args: argparse.Namespace) -> int:
     image = read_image(args.image)
     digit = preprocess.to_mnist(image)  # fails early and clearly on a blank or unusable image
     for name in names:
-        model = models.get_model(name, data_dir=args.data_dir, progress=_stderr_progress)
+        models.get_model(name, data_dir=args.data_dir, progress=_stderr_progress)  # trains if needed
         _clear_status()
-        probabilities = np.asarray(model.predict_proba(digit.reshape(1, -1))[0])
-        label = int(np.argmax(probabilities))
-        runners_up = np.argsort(probabilities)[::-1][1:3]
-        others = ", ".join(f"{d}: {probabilities[d]:.0%}" for d in runners_up)
-        print(f"{models.get_spec(name).display_name:<22} {label}  ({probabilities[label]:.0%}; {others})")
+        answer = models.predict_digit(digit, name)
+        runners_up = np.argsort(answer.probabilities)[::-1][1:3]
+        others = ", ".join(f"{d}: {answer.probabilities[d]:.0%}" for d in runners_up)
+        print(f"{models.get_spec(name).display_name:<22} {answer.label}  ({answer.confidence:.0%}; {others})")
     return 0
 
 

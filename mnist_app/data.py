@@ -88,6 +88,16 @@ def load_mnist(
                          _stamp(label_path))
 
 
+def split_stamp(split: Split, data_dir: str | os.PathLike[str] | None = None) -> tuple[object, ...] | None:
+    """The identity of a split's two files on disk (paths, sizes, modification times), or None
+    when one is missing. Costs two ``stat`` calls: a cheap way to tell whether the data changed."""
+    folder = paths.data_dir(data_dir)
+    try:
+        return tuple((str(folder / name), *_stamp(folder / name)) for name in SPLIT_FILES[split])
+    except OSError:
+        return None
+
+
 def download_mnist(
     folder: str | os.PathLike[str],
     names: Iterable[str] = ALL_FILES,

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
 from mnist_app import paths
+from mnist_app.testing.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from mnist_app.testing.mnist import build_tiny_mnist
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -34,19 +35,6 @@ def mnist_dir() -> Path:
     return Path(folder)
 
 
-def build_tiny_mnist(folder: Path, source: Path, n_train: int = 500, n_test: int = 200) -> Path:
-    """Write a small MNIST (the first digits of the real one) as IDX files into ``folder``."""
-    from mnist_app.data import SPLIT_FILES, load_mnist, write_idx
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, count in (("train", n_train), ("test", n_test)):
-        images, labels = load_mnist(split, source, download=False)
-        image_name, label_name = SPLIT_FILES[split]
-        write_idx(folder / image_name, images[:count])
-        write_idx(folder / label_name, labels[:count])
-    return folder
-
-
 @pytest.fixture(scope="session")
 def tiny_mnist(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 500/200-digit MNIST folder, so models train in seconds."""
@@ -56,14 +44,15 @@ def tiny_mnist(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 @pytest.fixture
 def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty model cache, and no model or evaluation held in memory either."""
-    from mnist_app import evaluate, models
+    from mnist_app import models
+    from mnist_app.evaluation import forget_evaluations
 
     monkeypatch.setenv(paths.CACHE_DIR_ENV, str(tmp_path / "cache"))
     models.forget_loaded()
-    evaluate._memo.clear()
+    forget_evaluations()
     yield tmp_path / "cache"
     models.forget_loaded()
-    evaluate._memo.clear()
+    forget_evaluations()
 
 
 # === Browser tests: a real `streamlit run` driven by Debian's chromium ==========================

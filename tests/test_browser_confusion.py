@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from browser_support import wait_until_idle
 
-from mnist_app import evaluate, gallery
+from mnist_app.evaluation import Evaluation, evaluate
+from mnist_app.report import gallery
+from mnist_app.testing.browser import wait_until_idle
 from mnist_app.ui import confusion_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -23,10 +24,10 @@ PLOT_AREA = ".js-plotly-plot .nsewdrag"  # plotly's drag layer covers exactly th
 
 
 @pytest.fixture(scope="module")
-def tested(trained_for_browser: tuple[str, ...], mnist_dir: Path) -> evaluate.Evaluation:
+def tested(trained_for_browser: tuple[str, ...], mnist_dir: Path) -> Evaluation:
     """The model's evaluation, in the tests' cache where the server finds it."""
     assert MODEL in trained_for_browser
-    return evaluate.evaluate(MODEL, data_dir=mnist_dir)
+    return evaluate(MODEL, data_dir=mnist_dir)
 
 
 def click_cell(page: Any, true: int, predicted: int) -> None:
@@ -56,7 +57,7 @@ def shown_indices(page: Any) -> list[int]:
 
 
 def test_clicking_a_confusion_cell_shows_its_digits(
-    page: Any, app_server: str, tested: evaluate.Evaluation, screenshot_dir: Path
+    page: Any, app_server: str, tested: Evaluation, screenshot_dir: Path
 ) -> None:
     page.goto(f"{app_server}confusion")
     page.locator(PLOT_AREA).first.wait_for()

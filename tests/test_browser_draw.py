@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import (
+
+from mnist_app.testing.browser import (
     ANSWER,
     CANVAS,
     CANVAS_IS_BLANK,

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from mnist_app import charts
+from mnist_app.report import charts
 
 
 def sample_confusion() -> np.ndarray:

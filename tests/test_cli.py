@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_app import cli, evaluate, models, paths
+from mnist_app import cli, models, paths
 from mnist_app.data import load_mnist
+from mnist_app.evaluation import evaluate, forget_evaluations
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def cli_cache(tmp_path_factory) -> Path:
 def use_cli_cache(cli_cache, monkeypatch):
     monkeypatch.setenv(paths.CACHE_DIR_ENV, str(cli_cache))
     models.forget_loaded()
-    evaluate._memo.clear()
+    forget_evaluations()
 
 
 def paper_photo(digit28: np.ndarray, path: Path) -> Path:
@@ -44,7 +45,7 @@ def test_train_prints_time_and_accuracy_per_model(tiny_mnist, capsys):
     out = capsys.readouterr().out
     lines = {line.split("  ")[0]: line for line in out.splitlines()}
     for name in ("knn", "naive_bayes"):
-        result = evaluate.evaluate(name, data_dir=tiny_mnist)
+        result = evaluate(name, data_dir=tiny_mnist)
         line = lines[models.MODELS[name].display_name]
         assert "trained" in line
         assert f"{result.accuracy:.2%}" in line and f"{result.fit_seconds:.1f}s" in line
@@ -58,7 +59,7 @@ def test_evaluate_prints_the_table_and_the_confusion_matrix(tiny_mnist, capsys):
     code = cli.main(["evaluate", "--models", "knn,naive_bayes", "--confusion", "--data-dir", str(tiny_mnist)])
     assert code == 0
     out = capsys.readouterr().out
-    knn = evaluate.evaluate("knn", data_dir=tiny_mnist)
+    knn = evaluate("knn", data_dir=tiny_mnist)
     assert "accuracy" in out and f"{knn.accuracy:.2%}" in out
     assert out.count("rows = true digit") == 2
     first_row = next(line for line in out.splitlines() if line.strip().startswith("0 "))

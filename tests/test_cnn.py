@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 
 # mnist_app.cnn first: it imports without torch and sets OpenMP up before torch loads.
-from mnist_app import cnn, data, evaluate, models
-from mnist_app.cnn import CNNClassifier, CNNConfig
+from mnist_app import data, models
+from mnist_app.evaluation import evaluate
+from mnist_app.models import cnn
+from mnist_app.models.cnn import CNNClassifier, CNNConfig
 from mnist_app.preprocess import prepare_training
 
 torch = pytest.importorskip("torch")
@@ -229,7 +231,7 @@ def test_works_through_get_model_predict_and_evaluate(tiny_mnist: Path) -> None:
     assert prediction.model == "cnn" and 0 <= prediction.label <= 9
     np.testing.assert_allclose(prediction.probabilities.sum(), 1.0, rtol=1e-5)
 
-    result = evaluate.evaluate("cnn")
+    result = evaluate("cnn")
     assert result.probabilities.shape == (200, 10)
     np.testing.assert_array_equal(result.labels, test_labels)
     assert result.accuracy > 0.5  # 600 training digits: well above chance (0.1), about 0.85
@@ -245,7 +247,8 @@ def test_everything_else_works_without_torch() -> None:
         "        if name.split('.')[0] == 'torch':\n"
         "            raise ImportError('No module named torch')\n"
         "sys.meta_path.insert(0, NoTorch())\n"
-        "from mnist_app import models, cnn\n"
+        "from mnist_app import models\n"
+        "from mnist_app.models import cnn\n"
         "assert 'cnn' in models.model_names() and 'cnn' not in models.available_models()\n"
         "assert 'logistic_regression' in models.available_models()\n"
         "try:\n"
@@ -271,5 +274,5 @@ def test_everything_else_works_without_torch() -> None:
 @pytest.mark.slow
 def test_accuracy_floor_on_real_mnist(mnist_dir: Path) -> None:
     # Trains the real CNN once (a few minutes) in the tests' shared cache; reruns reuse it.
-    result = evaluate.evaluate("cnn", data_dir=mnist_dir)
+    result = evaluate("cnn", data_dir=mnist_dir)
     assert result.accuracy >= 0.994, result.accuracy

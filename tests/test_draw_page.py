@@ -72,7 +72,7 @@ def answer_texts(at: AppTest) -> list[str]:
 def test_page_renders_with_prompt_and_every_model_in_the_picker() -> None:
     at = run_page()
     assert not at.exception
-    assert at.title[0].value == "✏️ Draw a digit"
+    assert at.title[0].value == ":material/draw: Draw a digit"
     picker = at.selectbox(key=common.MODEL_KEY)
     names = models.available_models()
     assert picker.options == [models.MODELS[name].display_name for name in names]

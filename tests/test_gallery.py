@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mnist_app import gallery
+from mnist_app.report import gallery
 
 
 @dataclass

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import build_tiny_mnist
 
-from mnist_app import evaluate, models, paths, storage
+from mnist_app import models, paths
 from mnist_app.data import load_mnist
+from mnist_app.evaluation import evaluate
+from mnist_app.models import store, training
+from mnist_app.testing.mnist import build_tiny_mnist
 
 CLASSIC = ["logistic_regression", "mlp", "knn", "svm", "random_forest", "decision_tree", "naive_bayes"]
 
@@ -30,13 +32,13 @@ ACCURACY_FLOORS = {
 def count_training(monkeypatch) -> list[str]:
     """Record the name of every model that gets trained (instead of loaded)."""
     trained: list[str] = []
-    original = models._train_and_save
+    original = training.train_and_save
 
     def counting(spec, *args, **kwargs):
         trained.append(spec.name)
         return original(spec, *args, **kwargs)
 
-    monkeypatch.setattr(models, "_train_and_save", counting)
+    monkeypatch.setattr(training, "train_and_save", counting)
     return trained
 
 
@@ -150,9 +152,9 @@ def test_training_data_change_retrains(tiny_mnist, fresh_cache, count_training, 
 def test_corrupted_cache_file_is_deleted_and_retrained(tiny_mnist, fresh_cache, count_training):
     models.get_model("naive_bayes", data_dir=tiny_mnist)
     key = models.model_key("naive_bayes", data_dir=tiny_mnist)
-    storage.model_path("naive_bayes", key).write_bytes(b"\x00 half-written garbage")
+    store.model_path("naive_bayes", key).write_bytes(b"\x00 half-written garbage")
     models.forget_loaded()
-    with pytest.warns(storage.CacheWarning, match="naive_bayes"):
+    with pytest.warns(store.CacheWarning, match="naive_bayes"):
         model = models.get_model("naive_bayes", data_dir=tiny_mnist)
     assert count_training == ["naive_bayes", "naive_bayes"]
     assert model.predict_proba(np.zeros((1, 784), np.float32)).shape == (1, 10)
@@ -169,7 +171,7 @@ def _train_in_child(cache_dir: str, data_dir: str, log_file: str, barrier) -> No
     import time
 
     os.environ[paths.CACHE_DIR_ENV] = cache_dir
-    original = models._train_and_save
+    original = training.train_and_save
 
     def logged(spec, *args, **kwargs):
         with open(log_file, "a") as log:
@@ -177,7 +179,7 @@ def _train_in_child(cache_dir: str, data_dir: str, log_file: str, barrier) -> No
         time.sleep(1.0)  # widen the window in which the other process could start training too
         return original(spec, *args, **kwargs)
 
-    models._train_and_save = logged
+    training.train_and_save = logged
     barrier.wait()
     models.get_model("decision_tree", data_dir=data_dir)
 
@@ -219,6 +221,6 @@ def test_predict_a_drawing(tiny_mnist, monkeypatch):
 @pytest.mark.parametrize("name", CLASSIC)
 def test_accuracy_floor_on_mnist(name, mnist_dir):
     # Uses the tests' shared cache, so the UI tests reuse these trained models and evaluations.
-    result = evaluate.evaluate(name, data_dir=mnist_dir)
+    result = evaluate(name, data_dir=mnist_dir)
     assert result.accuracy >= ACCURACY_FLOORS[name], f"{name}: {result.accuracy:.4f}"
     assert result.probabilities.shape == (10_000, 10)

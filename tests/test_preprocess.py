@@ -104,7 +104,8 @@ def test_pen_far_from_mnists_is_brought_towards_it(pen: int) -> None:
 
 
 def test_pen_within_mnists_range_is_left_alone() -> None:
-    crop = preprocess._crop_to_ink(preprocess.ink_map(synth.paint(ring(radius=36, pen=12), "light_on_dark")))
+    ink = preprocess.ink_map(synth.paint(ring(radius=36, pen=12), "light_on_dark"))
+    crop = preprocess.ink.crop_to_ink(ink)
     assert preprocess.match_pen_width(crop) is crop
 
 

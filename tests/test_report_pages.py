@@ -20,7 +20,9 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_app import evaluate, gallery, models
+from mnist_app import models
+from mnist_app.evaluation import Evaluation, evaluate, is_evaluated
+from mnist_app.report import gallery
 from mnist_app.ui import confusion_page, gallery_page, reports
 
 pytestmark = pytest.mark.slow  # trains and evaluates real models (once per cache)
@@ -35,10 +37,10 @@ def page_app(page: str) -> AppTest:
 
 
 @pytest.fixture(scope="module")
-def evaluations(mnist_dir: Path) -> dict[str, evaluate.Evaluation]:
+def evaluations(mnist_dir: Path) -> dict[str, Evaluation]:
     """Both models evaluated on the real test set (from the tests' cache when it has them)."""
     reports.forget()  # the pages must see them as evaluated, whatever was checked before
-    return {name: evaluate.evaluate(name, data_dir=mnist_dir) for name in (FIRST, SECOND)}
+    return {name: evaluate(name, data_dir=mnist_dir) for name in (FIRST, SECOND)}
 
 
 def open_page(page: str, model: str) -> AppTest:
@@ -109,7 +111,7 @@ def test_confusion_page_shows_the_models_counts_and_rates(evaluations) -> None:
     assert table["test digits"].tolist() == [second.report[d].support for d in range(10)]
 
 
-def largest_mistake(ev: evaluate.Evaluation) -> tuple[int, int]:
+def largest_mistake(ev: Evaluation) -> tuple[int, int]:
     off = ev.confusion.copy()
     np.fill_diagonal(off, 0)
     true, predicted = np.unravel_index(np.argmax(off), off.shape)
@@ -202,7 +204,7 @@ def test_gallery_page_per_class_mistakes_and_disagreement(evaluations) -> None:
     # Tab 3: digits where the tested models (at least these two) disagree most, with each
     # model's answer in the table.
     split = indices_of(disagree_grid.captions)
-    tested = [evaluate.evaluate(name) for name in reports.evaluated_models()]
+    tested = [evaluate(name) for name in reports.evaluated_models()]
     assert split == gallery.most_disagreed(tested, len(split)).tolist()
     assert all(len({int(t.predicted[i]) for t in tested}) > 1 for i in split)
     other = evaluations[SECOND]
@@ -242,8 +244,8 @@ def test_an_untested_model_is_offered_not_computed_and_the_button_tests_it(
     at.selectbox(key="model").set_value(FIRST).run()
     at.button[0].click().run()
     assert not at.exception, at.exception
-    assert evaluate.is_evaluated(FIRST)
-    ev = evaluate.evaluate(FIRST)
+    assert is_evaluated(FIRST)
+    ev = evaluate(FIRST)
     assert heatmap_text(at) == [[str(c) for c in row] for row in ev.confusion]
 
 
@@ -255,7 +257,7 @@ def test_a_model_evaluated_elsewhere_appears_after_the_recheck_interval(
     monkeypatch.setattr(reports, "_clock", lambda: clock[0])
     at = open_page("confusion_page", FIRST)
     assert not at.get("plotly_chart")
-    evaluate.evaluate(FIRST)  # "another process": not through the page's button
+    evaluate(FIRST)  # "another process": not through the page's button
     at.run()
     assert not at.get("plotly_chart")  # a fresh "not evaluated" answer is still trusted...
     clock[0] += reports.MISSING_RECHECK_SECONDS + 1

@@ -1,20 +1,18 @@
-"""Cached resources and widgets shared by the app's pages.
+"""Widgets shared by the app's pages: the model picker and training with a progress bar.
 
-The pages never hold model logic: they ask ``mnist_app.models`` for fitted models and
-keep them in ``st.cache_resource`` so that switching models (or a rerun after every
-stroke) never reloads or retrains anything.
+The pages never hold model logic or caches of their own: ``mnist_app.models`` keeps the
+loaded models in memory for the whole server process and answers "is it trained?" cheaply,
+so switching models (or a rerun after every stroke) never reloads or retrains anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from typing import Any
 
 import streamlit as st
-from threadpoolctl import ThreadpoolController
 
-from mnist_app import cnn, data, models, paths
+from mnist_app import data, evaluation, models, paths
+from mnist_app.models import cnn
 
 #: Session-state key under which every page's model picker shares its choice.
 MODEL_KEY = "model"
@@ -48,56 +46,20 @@ def model_picker(key: str = MODEL_KEY, *, label: str = "Model") -> str:
 
 
 def default_model(names: list[str]) -> str:
-    """The model a page starts with: the first one already trained, else the registry's first."""
-    return next((name for name in names if is_trained(name)), names[0])
+    """The model a page starts with: the most accurate trained one, else the registry's first.
 
-
-@st.cache_resource
-def _trained_models() -> set[str]:
-    # Names seen trained in this server process; a trained model stays trained.
-    return set()
+    Accuracy is the model's MNIST test score when it has been tested; an untested trained
+    model comes after the tested ones, in the registry's order.
+    """
+    trained = [name for name in names if is_trained(name)]
+    if not trained:
+        return names[0]
+    return max(trained, key=lambda name: evaluation.known_accuracy(name) or -1.0)
 
 
 def is_trained(name: str) -> bool:
-    """Whether model ``name`` can answer without training (never downloads or trains anything).
-
-    ``models.is_trained`` costs about 10 ms (it rebuilds the cache key), too much to pay
-    for every model on every stroke, so a positive answer is remembered.
-    """
-    known = _trained_models()
-    if name in known:
-        return True
-    if not mnist_on_disk():  # the cache key needs the training data; don't download it here
-        return False
-    if models.is_trained(name):
-        known.add(name)
-        return True
-    return False
-
-
-@st.cache_resource(show_spinner="Loading the model…", max_entries=32)
-def cached_model(name: str) -> Any:
-    """The fitted model ``name``, loaded once per server process and shared by all sessions.
-
-    Call it only for trained models (``models.is_trained``): training belongs behind a
-    button with a progress bar (``train_with_progress``), never inside a page render.
-    """
-    return models.get_model(name)
-
-
-@st.cache_resource
-def _thread_pools() -> ThreadpoolController:
-    # Built once: it inspects every loaded native library, which takes milliseconds.
-    return ThreadpoolController()
-
-
-def one_thread() -> AbstractContextManager[Any]:
-    """Run native code (BLAS, OpenMP) on one thread inside this block.
-
-    One drawing is a single row: starting thread pools costs more than it saves, and on a
-    busy 2-core machine it made k-nearest neighbours answer in 60-200 ms instead of 18 ms.
-    """
-    return _thread_pools().limit(limits=1)
+    """Whether model ``name`` can answer without training (never downloads or trains anything)."""
+    return models.is_trained(name)
 
 
 def mnist_on_disk() -> bool:

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_app import charts, evaluate, gallery
+from mnist_app.evaluation import Evaluation
+from mnist_app.report import charts, gallery
 from mnist_app.ui import common, reports
 
 CHART_KEY = "confusion_chart"
@@ -39,7 +40,7 @@ def _follow_chart_click() -> None:
 
 def render() -> None:
     """Draw the page."""
-    st.title("🧩 Confusion matrix")
+    st.title(":material/grid_on: Confusion matrix")
     name = common.model_picker()
     evaluation = reports.evaluation_or_offer(name)
     if evaluation is None:
@@ -87,7 +88,7 @@ def _chosen_cell() -> tuple[int, int] | None:
     return None if true is None or predicted is None else (true, predicted)
 
 
-def _cell_gallery(evaluation: evaluate.Evaluation, true: int, predicted: int) -> None:
+def _cell_gallery(evaluation: Evaluation, true: int, predicted: int) -> None:
     """The test digits of one cell, most confident first, and a table of all of them."""
     indices = gallery.cell_indices(evaluation, true, predicted)
     if true == predicted:
@@ -116,7 +117,7 @@ def _plural(count: int) -> str:
     return "" if count == 1 else "s"
 
 
-def per_class_table(evaluation: evaluate.Evaluation) -> pd.DataFrame:
+def per_class_table(evaluation: Evaluation) -> pd.DataFrame:
     """One row per digit: precision, recall, F1 and how many test digits it has."""
     return pd.DataFrame(
         [{"digit": digit, "precision %": 100 * row.precision, "recall %": 100 * row.recall,

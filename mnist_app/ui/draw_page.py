@@ -9,7 +9,6 @@ Predict button.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
-from mnist_app import preprocess
+from mnist_app import models, preprocess
 from mnist_app.ui import common
 
 #: Session-state key of the canvas component (its value holds the drawing).
@@ -46,41 +45,29 @@ PAGE_CSS = """
 """
 
 
-@dataclass(frozen=True)
-class Answer:
-    """One model's answer for the current drawing."""
-
-    model: str
-    digit: int
-    probabilities: np.ndarray
-
-    @property
-    def confidence(self) -> float:
-        """The probability of the answered digit."""
-        return float(self.probabilities[self.digit])
-
-
 def render() -> None:
     """The whole page (the entry point ``st.Page`` runs)."""
     st.html(PAGE_CSS)
-    st.title("✏️ Draw a digit")
+    st.title(":material/draw: Draw a digit")
     canvas_column, answer_column = st.columns([1, 1], gap="large")
     with canvas_column:
         image = drawing_canvas()
         quick_answer = st.container(key="quick_answer")
     with answer_column:
         name = common.model_picker()
-        answer = show_answer(image, name)
-    if answer is None:
+        # The drawing is preprocessed once per rerun: the last step is the digit every model gets.
+        pipeline, prompt = preprocessed(image)
+        answer = show_answer(pipeline, prompt, name)
+    if answer is None or pipeline is None:
         return
     with quick_answer:
-        st.markdown(f"### Answer: {answer.digit}")
+        st.markdown(f"### Answer: {answer.label}")
         st.caption(f"{common.display_name(name)}, {answer.confidence:.0%} sure. More below.")
     models_column, sees_column = st.columns([1, 1], gap="large")
     with models_column:
-        show_all_models(image, name)
+        show_all_models(pipeline[-1].image, name)
     with sees_column:
-        show_what_the_model_sees(image)
+        show_what_the_model_sees(pipeline)
 
 
 # --- the canvas --------------------------------------------------------------------------
@@ -150,40 +137,37 @@ def restart_canvas(*, drop_last: bool) -> None:
 # --- the answer -------------------------------------------------------------------------
 
 
-def show_answer(image: np.ndarray | None, name: str) -> Answer | None:
+def preprocessed(image: np.ndarray | None) -> tuple[list[preprocess.Step] | None, str]:
+    """``preprocess.steps`` of the drawing (the last image is the digit), or None and what to
+    tell the student when there is nothing to recognise."""
+    if image is None:
+        return None, PROMPT
+    try:
+        return preprocess.steps(image), PROMPT
+    except preprocess.EmptyDrawingError as error:  # e.g. only specks
+        return None, f"{error} {PROMPT}"
+
+
+def show_answer(pipeline: list[preprocess.Step] | None, prompt: str, name: str) -> models.Prediction | None:
     """The chosen model's answer: the digit, big, its confidence and the ten probabilities.
 
-    Returns None, after saying why, when there is nothing to answer: a blank canvas or
-    an untrained model (then it offers to train it).
+    Returns None, after saying why, when there is nothing to answer: a blank canvas (or only
+    specks) or an untrained model (then it offers to train it).
     """
     with st.container(key="answer"):
-        if image is None:
-            st.info(PROMPT, icon=":material/draw:")
-            return None
-        try:
-            digit_image = preprocess.to_mnist(image)
-        except preprocess.EmptyDrawingError as error:
-            st.info(f"{error} {PROMPT}", icon=":material/draw:")
+        if pipeline is None:
+            st.info(prompt, icon=":material/draw:")
             return None
         if not common.is_trained(name):
             offer_training(name)
             return None
-        answer = answer_of(digit_image, name)
-        st.markdown(f"<div class='answer-digit'>{answer.digit}</div>", unsafe_allow_html=True)
-        st.markdown(f"**{common.display_name(name)}** says **{answer.digit}**, {answer.confidence:.0%} sure.")
+        answer = models.predict_digit(pipeline[-1].image, name)
+        st.markdown(f"<div class='answer-digit'>{answer.label}</div>", unsafe_allow_html=True)
+        st.markdown(f"**{common.display_name(name)}** says **{answer.label}**, {answer.confidence:.0%} sure.")
         st.plotly_chart(
             probability_chart(answer.probabilities), config={"displayModeBar": False}, key="probabilities"
         )
     return answer
-
-
-def answer_of(digit_image: np.ndarray, name: str) -> Answer:
-    """Model ``name``'s answer for one preprocessed digit (28x28 in [0, 1]), from the cached model."""
-    features = digit_image.reshape(1, -1).astype(np.float32, copy=False)
-    model = common.cached_model(name)
-    with common.one_thread():
-        probabilities = np.asarray(model.predict_proba(features)[0], dtype=float)
-    return Answer(model=name, digit=int(np.argmax(probabilities)), probabilities=probabilities)
 
 
 def probability_chart(probabilities: np.ndarray) -> go.Figure:
@@ -222,25 +206,24 @@ def offer_training(name: str) -> None:
 # --- every model, and what the model sees ----------------------------------------------------
 
 
-def show_all_models(image: np.ndarray, chosen: str) -> None:
+def show_all_models(digit: np.ndarray, chosen: str) -> None:
     """Every trained model's answer for the same drawing, side by side, as small cards.
 
     The chosen model's card has a red border and its name in bold.
     """
     st.subheader("All models")
     st.html(f"<style>.st-key-card_{chosen} {{ border: 2px solid {HIGHLIGHT} !important; }}</style>")
-    digit_image = preprocess.to_mnist(image)
     untrained = []
     with st.container(horizontal=True, key="all_models"):
         for name in common.model_names():
             if not common.is_trained(name):
                 untrained.append(name)
                 continue
-            answer = answer_of(digit_image, name)
+            answer = models.predict_digit(digit, name)
             with st.container(border=True, width=CARD_WIDTH, key=f"card_{name}", gap="small"):
                 title = common.display_name(name)
                 st.caption(f"**{title}**" if name == chosen else title)
-                st.markdown(f"## {answer.digit}")
+                st.markdown(f"## {answer.label}")
                 st.caption(f"{answer.confidence:.0%} sure")
     if untrained:
         st.caption("Not trained yet: " + ", ".join(common.display_name(name) for name in untrained) + ".")
@@ -252,11 +235,11 @@ def show_all_models(image: np.ndarray, chosen: str) -> None:
 CARD_WIDTH = 170  # two cards side by side on a phone
 
 
-def show_what_the_model_sees(image: np.ndarray) -> None:
+def show_what_the_model_sees(pipeline: list[preprocess.Step]) -> None:
     """The images of ``preprocess.steps``: from the drawing to the 28x28 digit the model gets."""
     st.subheader("What the model sees")
     with st.container(horizontal=True, key="steps"):
-        for step in preprocess.steps(image):
+        for step in pipeline:
             with st.container(width=STEP_TILE):
                 st.image(square_tile(step.image), caption=step.caption, width=STEP_TILE)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mnist_app import evaluate, gallery
+from mnist_app.evaluation import Evaluation
+from mnist_app.report import gallery
 from mnist_app.ui import common, reports
 
 SEED_KEY = "gallery_seed"
@@ -21,7 +22,7 @@ CLASS_ZOOM = 3
 
 def render() -> None:
     """Draw the page."""
-    st.title("🖼️ Digit galleries")
+    st.title(":material/photo_library: Digit galleries")
     name = common.model_picker()
     evaluation = reports.evaluation_or_offer(name)
     if evaluation is None:
@@ -37,10 +38,10 @@ def render() -> None:
         _disagreement()
 
 
-def _random_per_class(evaluation: evaluate.Evaluation) -> None:
+def _random_per_class(evaluation: Evaluation) -> None:
     controls = st.columns([3, 1], vertical_alignment="bottom")
     per_class = controls[0].slider("Digits per class", 1, 12, 6, key=PER_CLASS_KEY)
-    if controls[1].button("🎲 New random digits"):
+    if controls[1].button("New random digits", icon=":material/casino:"):
         st.session_state[SEED_KEY] = st.session_state.get(SEED_KEY, 0) + 1
     sample = gallery.random_per_class(evaluation.labels, per_class, seed=st.session_state.get(SEED_KEY, 0))
     wrong = sum(int((evaluation.predicted[idx] != digit).sum()) for digit, idx in sample.items())
@@ -53,7 +54,7 @@ def _random_per_class(evaluation: evaluate.Evaluation) -> None:
             reports.show_digits(indices, reports.answer_captions(evaluation, indices), zoom=CLASS_ZOOM)
 
 
-def _confident_mistakes(evaluation: evaluate.Evaluation) -> None:
+def _confident_mistakes(evaluation: Evaluation) -> None:
     count = st.slider("How many", 6, 60, 24, step=6, key=MISTAKES_KEY)
     indices = gallery.confident_mistakes(evaluation, count)
     if len(indices) == 0:
@@ -83,7 +84,7 @@ def _disagreement() -> None:
     st.dataframe(disagreement_table(evaluations, indices), hide_index=True)
 
 
-def disagreement_table(evaluations: list[evaluate.Evaluation], indices) -> pd.DataFrame:
+def disagreement_table(evaluations: list[Evaluation], indices) -> pd.DataFrame:
     """One row per digit: its test index, true digit and each model's answer marked ✓ or ✗."""
     labels = evaluations[0].labels
     rows = []

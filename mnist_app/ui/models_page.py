@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mnist_app import charts, evaluate
+from mnist_app.evaluation import Evaluation
+from mnist_app.report import charts
 from mnist_app.ui import common, reports
 
 TABLE_COLUMNS = {
@@ -21,7 +22,7 @@ TABLE_COLUMNS = {
 }
 
 
-def model_rows(evaluations: dict[str, evaluate.Evaluation]) -> list[charts.ModelRow]:
+def model_rows(evaluations: dict[str, Evaluation]) -> list[charts.ModelRow]:
     """One comparison row per evaluated model, in the registry's order."""
     return [
         charts.ModelRow(name, common.display_name(name), ev.accuracy, ev.fit_seconds, ev.latency_ms,
@@ -30,7 +31,7 @@ def model_rows(evaluations: dict[str, evaluate.Evaluation]) -> list[charts.Model
     ]
 
 
-def comparison_table(evaluations: dict[str, evaluate.Evaluation]) -> pd.DataFrame:
+def comparison_table(evaluations: dict[str, Evaluation]) -> pd.DataFrame:
     """The table the page shows: one row per evaluated model, best accuracy first."""
     table = pd.DataFrame(
         [{"model": common.display_name(name), "accuracy %": 100 * ev.accuracy,
@@ -44,7 +45,7 @@ def comparison_table(evaluations: dict[str, evaluate.Evaluation]) -> pd.DataFram
 
 def render() -> None:
     """Draw the page."""
-    st.title("🏁 Compare the models")
+    st.title(":material/leaderboard: Compare the models")
     st.markdown(
         "Every model was trained on the same 60,000 MNIST digits and tested on 10,000 digits "
         "it never saw. Faster, smaller and more accurate is better: no model wins everything."

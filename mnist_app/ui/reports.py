@@ -1,20 +1,20 @@
 """What the report pages (models, confusion matrix, galleries) share: cached evaluations and digit grids.
 
 Pages never compute an evaluation while rendering: they read it through
-:func:`cached_evaluation` when ``evaluate.is_evaluated`` says it is ready, and
+:func:`cached_evaluation` when ``evaluation.is_evaluated`` says it is ready, and
 otherwise say so and offer a button that trains and tests the model with a progress bar.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import streamlit as st
 
-from mnist_app import data, evaluate, gallery, models
+from mnist_app import data, models
+from mnist_app.evaluation import Evaluation, evaluate, is_evaluated
+from mnist_app.report import gallery
 from mnist_app.ui import common
 
 #: Digits are shown this many times their 28 px, nearest-neighbour: crisp on a projector.
@@ -23,68 +23,19 @@ ZOOM = 4
 PIXELATED_CSS = "<style>[data-testid='stImage'] img { image-rendering: pixelated; }</style>"
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def cached_evaluation(name: str) -> evaluate.Evaluation:
-    """The test-set evaluation of ``name``, shared by all pages and sessions.
+def cached_evaluation(name: str) -> Evaluation:
+    """The test-set evaluation of ``name`` (kept in memory by ``mnist_app.evaluation`` for all sessions).
 
-    Only call it once :func:`is_evaluated` says so: it then loads the cached results
+    Only call it once ``is_evaluated`` says so: it then reads the cached results
     (milliseconds) instead of running 10,000 predictions.
     """
-    return evaluate.evaluate(name)
+    return evaluate(name)
 
 
-@st.cache_resource(show_spinner="Loading the MNIST test digits…")
 def test_images() -> np.ndarray:
-    """The 10,000 MNIST test images, (n, 28, 28) uint8, read-only and shared."""
+    """The 10,000 MNIST test images, (n, 28, 28) uint8, read-only and shared (decoded once)."""
     images, _ = data.load_mnist("test")
     return images
-
-
-#: How long a "not evaluated" answer is trusted before looking again (another process,
-#: such as ``mnist-app evaluate``, may evaluate a model while the app runs).
-MISSING_RECHECK_SECONDS = 30.0
-_clock = time.monotonic  # a name of its own, so tests can move this clock alone
-
-
-@dataclass
-class _EvaluationStatus:
-    """What this server process knows about which models are evaluated.
-
-    Asking ``evaluate.is_evaluated`` costs a cache-key computation per model and rerun,
-    which adds up on pages that list every model. An evaluation, once there, stays valid
-    for the code and data this process runs with, so "evaluated" is remembered for good;
-    "not evaluated" only for a while, or until this process evaluates the model itself.
-    """
-
-    ready: set[str] = field(default_factory=set)
-    missing_since: dict[str, float] = field(default_factory=dict)
-
-
-@st.cache_resource
-def _status() -> _EvaluationStatus:
-    return _EvaluationStatus()
-
-
-def is_evaluated(name: str) -> bool:
-    """Whether ``name``'s evaluation is ready to read (never computes it)."""
-    status = _status()
-    if name in status.ready:
-        return True
-    checked = status.missing_since.get(name)
-    if checked is not None and _clock() - checked < MISSING_RECHECK_SECONDS:
-        return False
-    if evaluate.is_evaluated(name):
-        status.ready.add(name)
-        status.missing_since.pop(name, None)
-        return True
-    status.missing_since[name] = _clock()
-    return False
-
-
-def forget() -> None:
-    """Drop this process's cached evaluations and what it knows is evaluated (tests, new cache dir)."""
-    cached_evaluation.clear()
-    _status.clear()
 
 
 def evaluated_models() -> list[str]:
@@ -95,12 +46,8 @@ def evaluated_models() -> list[str]:
 def evaluate_with_progress(names: Sequence[str]) -> bool:
     """Train (if needed) and test ``names`` with a progress bar (see ``common.run_with_progress``)."""
 
-    def train_and_test(name: str, progress: models.Progress) -> None:
-        evaluate.evaluate(name, progress=progress)
-        _status().ready.add(name)
-
-    return common.run_with_progress(list(names), train_and_test, doing="Training and testing",
-                                    done="Tested")
+    return common.run_with_progress(list(names), lambda name, progress: evaluate(name, progress=progress),
+                                    doing="Training and testing", done="Tested")
 
 
 def offer_evaluation(names: Sequence[str], *, key: str, why: str) -> None:
@@ -110,12 +57,12 @@ def offer_evaluation(names: Sequence[str], *, key: str, why: str) -> None:
                 "answers the 10,000 test digits." if hint else "")
     st.info(f"{why}{estimate}")
     plural = "these models" if len(names) > 1 else common.display_name(names[0])
-    if st.button(f"Train and test {plural}", key=key, type="primary", icon="▶️"):
+    if st.button(f"Train and test {plural}", key=key, type="primary", icon=":material/play_arrow:"):
         if evaluate_with_progress(list(names)):
             st.rerun()
 
 
-def evaluation_or_offer(name: str) -> evaluate.Evaluation | None:
+def evaluation_or_offer(name: str) -> Evaluation | None:
     """The cached evaluation of ``name``, or None after offering to compute it (never computes here)."""
     if is_evaluated(name):
         return cached_evaluation(name)
@@ -136,7 +83,7 @@ def show_digits(indices: np.ndarray, captions: Sequence[str], *, zoom: int = ZOO
     st.image(list(images), caption=list(captions), width=28 * zoom, output_format="PNG")
 
 
-def answer_captions(evaluation: evaluate.Evaluation, indices: np.ndarray) -> list[str]:
+def answer_captions(evaluation: Evaluation, indices: np.ndarray) -> list[str]:
     """The ✓/✗ caption of each digit: the model's answer, its confidence and the test-set index."""
     confidence = gallery.confidence(evaluation)
     return [

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from mnist_app import models, preprocess, storage
-from mnist_app.data import load_mnist
+from mnist_app import models, preprocess
+from mnist_app.data import MnistFileError, MnistUnavailableError, load_mnist
+from mnist_app.models import store
 
 N_CLASSES = models.N_CLASSES
 #: Single-drawing latency: median of this many predict_proba calls on one test digit.
@@ -82,12 +83,12 @@ def evaluate(
         hit = _memo.get(name)
     if hit is not None and hit[0] == (key, test_data):
         return hit[1]
-    with storage.locked(f"{name}.eval"):
+    with store.locked(f"{name}.eval"):
         evaluation = _load_cached(name, key, test_data)
         if evaluation is None:
             evaluation = _compute(name, data_dir, test_images, test_labels, report)
             arrays, figures = _to_files(evaluation)
-            storage.save_evaluation(name, key, arrays, dict(figures, test_data=test_data))
+            store.save_evaluation(name, key, arrays, dict(figures, test_data=test_data))
         for array in (evaluation.confusion, evaluation.predicted, evaluation.probabilities,
                       evaluation.labels):
             array.flags.writeable = False  # shared between all callers through the memo
@@ -97,32 +98,50 @@ def evaluate(
     return evaluation
 
 
+def forget_evaluations() -> None:
+    """Drop the evaluations held in memory (they stay cached on disk): a fresh start, e.g. in tests."""
+    with _memo_lock:
+        _memo.clear()
+
+
 def is_evaluated(name: str, *, data_dir: str | os.PathLike[str] | None = None) -> bool:
-    """Whether the evaluation of ``name`` is ready without computing (memory or disk)."""
+    """Whether the evaluation of ``name`` is ready without computing (memory or disk); never downloads.
+
+    Cheap enough for every model on every page view: the model's key is memoised, and a small
+    JSON file is read only while the evaluation is not in memory yet.
+    """
+    return known_accuracy(name, data_dir=data_dir) is not None
+
+
+def known_accuracy(name: str, *, data_dir: str | os.PathLike[str] | None = None) -> float | None:
+    """The MNIST test accuracy of ``name`` if it has been evaluated, else None (never computes)."""
     try:
         key = models.model_key(name, data_dir=data_dir, download=False)
         test_images, test_labels = load_mnist("test", data_dir, download=False)
-    except Exception:
-        return False
+    except (MnistUnavailableError, MnistFileError, OSError):
+        return None
     test_data = models.data_checksum(test_images, test_labels)
     hit = _memo.get(name)
     if hit is not None and hit[0] == (key, test_data):
-        return True
-    arrays_file, figures_file = storage.evaluation_paths(name, key)
+        return hit[1].accuracy
+    arrays_file, figures_file = store.evaluation_paths(name, key)
     try:
-        return arrays_file.exists() and json.loads(figures_file.read_text()).get("test_data") == test_data
+        figures = json.loads(figures_file.read_text())
     except (OSError, ValueError):
-        return False
+        return None
+    if not arrays_file.exists() or figures.get("test_data") != test_data:
+        return None
+    return float(figures["accuracy"])
 
 
 def _load_cached(name: str, key: str, test_data: str) -> Evaluation | None:
-    cached = storage.load_evaluation(name, key)
+    cached = store.load_evaluation(name, key)
     if cached is None or cached[1].get("test_data") != test_data:
         return None  # nothing cached, or made on another test set: compute (and overwrite)
     try:
         return _from_files(name, *cached)
     except (KeyError, TypeError, ValueError) as error:  # readable but incomplete: rebuild
-        storage.discard(*storage.evaluation_paths(name, key), reason=f"{type(error).__name__}: {error}")
+        store.discard(*store.evaluation_paths(name, key), reason=f"{type(error).__name__}: {error}")
         return None
 
 

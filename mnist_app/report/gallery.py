@@ -1,7 +1,7 @@
 """Which test digits the report pages show, and how: pure selection logic (no Streamlit).
 
 Every function takes an evaluation (anything with ``labels``, ``predicted`` and
-``probabilities`` over the same test digits, such as :class:`mnist_app.evaluate.Evaluation`)
+``probabilities`` over the same test digits, such as :class:`mnist_app.Evaluation`)
 and returns indices into the test set, so the pages can look the images up themselves.
 """
 

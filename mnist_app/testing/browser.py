@@ -1,4 +1,4 @@
-"""What the browser tests and benchmarks/bench_browser.py share.
+"""What the browser tests and the browser benchmarks share.
 
 Debian's chromium and its launch flags, a `streamlit run` of the app on a free loopback
 port, and the drawing page: its selectors, strokes drawn with the mouse, and a probe that
@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]  # a source checkout: streamlit_app.py is there
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

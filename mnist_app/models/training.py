@@ -1,0 +1,134 @@
+"""Training a model of the zoo on MNIST: the training digits, a fit with progress, the cached result.
+
+scikit-learn's ``fit`` has no progress callback, so :func:`fit_with_estimate` runs it on a
+worker thread and reports elapsed time over the spec's typical fit time from the calling
+thread (UIs such as Streamlit only accept updates from their own thread).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from mnist_app import preprocess
+from mnist_app.data import load_mnist
+from mnist_app.models import store
+from mnist_app.models.registry import N_CLASSES, ModelSpec, Progress
+
+Trainer = Callable[[Any, np.ndarray, np.ndarray, Progress], Any]
+
+# The arrays load_mnist returns are shared, so identity is the key; each entry keeps a
+# reference to its array so the id cannot be reused. Few entries: the arrays are large.
+_checksum_memo: dict[int, tuple[np.ndarray, str]] = {}
+_prepared_memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_memo_lock = threading.Lock()
+
+
+def data_checksum(images: np.ndarray, labels: np.ndarray) -> str:
+    """SHA-256 of a split (memoised per array, since load_mnist shares its arrays)."""
+    with _memo_lock:
+        hit = _checksum_memo.get(id(images))
+        if hit is not None and hit[0] is images:
+            return hit[1]
+        digest = store.array_checksum(images, labels)
+        if len(_checksum_memo) >= 4:  # train and test of one or two data folders
+            _checksum_memo.pop(next(iter(_checksum_memo)))
+        _checksum_memo[id(images)] = (images, digest)
+        return digest
+
+
+def prepared(images: np.ndarray) -> np.ndarray:
+    """``preprocess.prepare_training(images)``, memoised for the most recent array."""
+    with _memo_lock:
+        hit = _prepared_memo.get(id(images))
+        if hit is not None and hit[0] is images:
+            return hit[1]
+        features = preprocess.prepare_training(images)
+        _prepared_memo.clear()
+        _prepared_memo[id(images)] = (images, features)
+        return features
+
+
+def train_and_save(
+    spec: ModelSpec, key: str, data_dir: str | os.PathLike[str] | None, report: Progress
+) -> tuple[Any, dict[str, Any]]:
+    """Train ``spec`` on the MNIST training split and store it under ``key``; returns (model, sidecar).
+
+    Call under ``store.locked(spec.name)``.
+    """
+    report(0.01, f"Preparing the training digits for {spec.display_name}")
+    images, labels = load_mnist("train", data_dir)
+    missing = sorted(set(range(N_CLASSES)) - set(np.unique(labels).tolist()))
+    if missing:
+        raise ValueError(f"the training data has no examples of digit(s) {missing}")
+    features = prepared(images)
+    targets = labels.astype(np.int64)
+    if spec.augment:
+        report(0.015, f"Making varied copies of the training digits for {spec.display_name}")
+        features = np.concatenate([features, preprocess.prepare_training(preprocess.augment_digits(images))])
+        targets = np.concatenate([targets, targets])
+    estimator = spec.build()
+
+    def training_progress(fraction: float, message: str) -> None:
+        report(0.02 + 0.93 * fraction, message)
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    train = spec.train or fit_with_estimate(spec)
+    model = train(estimator, features, targets, training_progress)
+    fit_seconds = time.perf_counter() - started
+    # CPU time of all threads: with other work on the machine, wall time alone misleads.
+    fit_cpu_seconds = time.process_time() - cpu_started
+    report(0.96, f"Saving {spec.display_name}")
+    meta = {
+        "fit_seconds": round(fit_seconds, 3),
+        "fit_cpu_seconds": round(fit_cpu_seconds, 3),
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "n_train": int(len(targets)),
+        "versions": store.library_versions(spec.libraries),
+        "preprocess": preprocess.PREPROCESS_VERSION,
+    }
+    return model, store.save_model(spec.name, key, spec.dump(model), meta)
+
+
+def fit_with_estimate(spec: ModelSpec) -> Trainer:
+    """``estimator.fit`` on a worker thread; the caller's thread reports estimated progress.
+
+    The fraction is elapsed time over the spec's typical fit time (capped below 1).
+    """
+
+    def train(estimator: Any, features: np.ndarray, targets: np.ndarray, progress: Progress) -> Any:
+        outcome: dict[str, BaseException] = {}
+
+        def work() -> None:
+            try:
+                with joblib.parallel_config(n_jobs=-1), warnings.catch_warnings():
+                    # joblib settings are per thread, hence set here. Capped iterations are a
+                    # measured choice, not a problem to warn students about.
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    estimator.fit(features, targets)
+            except BaseException as error:  # re-raised in the caller's thread
+                outcome["error"] = error
+
+        # A daemon thread, so Ctrl-C in the command line is not held up by the fit.
+        worker = threading.Thread(target=work, name=f"fit-{spec.name}", daemon=True)
+        started = time.perf_counter()
+        worker.start()
+        while worker.is_alive():
+            elapsed = time.perf_counter() - started
+            fraction = min(0.95, elapsed / max(spec.fit_seconds_hint, 0.1))
+            progress(fraction, f"Training {spec.display_name}: {elapsed:.0f} s "
+                               f"(usually about {spec.fit_seconds_hint:.0f} s)")
+            worker.join(timeout=0.25)
+        if "error" in outcome:
+            raise outcome["error"]
+        return estimator
+
+    return train

@@ -1,0 +1,1 @@
+"""Report building blocks with no Streamlit: plotly charts and gallery selection."""
