@@ -10,6 +10,7 @@ import platformdirs
 APP_NAME = "mnist-app"
 DATA_DIR_ENV = "MNIST_DATA_DIR"
 CACHE_DIR_ENV = "MNIST_APP_CACHE_DIR"
+APP_DATA_DIR_ENV = "MNIST_APP_DATA_DIR"
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -37,3 +38,11 @@ def signing_key_file() -> Path:
     them, so the app never unpickles a model file it did not write itself.
     """
     return Path(platformdirs.user_data_dir(APP_NAME)) / "model-signing.key"
+
+
+def app_data_dir() -> Path:
+    """The app's own data (e.g. the classes' database): ``$MNIST_APP_DATA_DIR``, else the per-user data dir."""
+    from_env = os.environ.get(APP_DATA_DIR_ENV)
+    if from_env:
+        return Path(from_env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME))
