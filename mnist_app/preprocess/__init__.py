@@ -32,7 +32,7 @@ from mnist_app.preprocess.normalise import (
     prepare_training,
     soften,
 )
-from mnist_app.preprocess.pipeline import PREPROCESS_VERSION, Step, centred_digit, steps, to_mnist
+from mnist_app.preprocess.pipeline import PREPROCESS_VERSION, Step, Switches, centred_digit, steps, to_mnist
 
 __all__ = [
     "AUGMENT_VERSION",
@@ -41,6 +41,7 @@ __all__ = [
     "PREPROCESS_VERSION",
     "EmptyDrawingError",
     "Step",
+    "Switches",
     "augment_digits",
     "centred_digit",
     "deslant",
