@@ -5,9 +5,10 @@ Page config and navigation only; each page lives in ``mnist_app.ui``.
 
 import streamlit as st
 
-from mnist_app.ui import confusion_page, draw_page, gallery_page, models_page
+from mnist_app.ui import confusion_page, draw_page, gallery_page, models_page, server
 
 st.set_page_config(page_title="MNIST classroom", page_icon=":material/draw:", layout="wide")
+server.start_warm_up()  # once per process: loads the models in the background, then freezes the heap
 
 PAGES = [
     st.Page(draw_page.render, title="Draw a digit", icon=":material/draw:", url_path="draw", default=True),
