@@ -125,3 +125,22 @@ def page(browser: Any) -> Iterator[Any]:
 def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where browser tests keep their screenshots (a temporary folder, never the repository)."""
     return tmp_path_factory.mktemp("screenshots")
+
+
+# === PostgreSQL: one throwaway server per test session (Debian's postgresql, on loopback) ========
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server started for the tests; yields its URL (skipped without it, failed in CI)."""
+    from mnist_app.testing.postgres import PostgresUnavailable, postgres_server
+
+    try:
+        server = postgres_server()
+        url = server.__enter__()
+    except PostgresUnavailable as error:
+        _skip_or_fail(str(error))
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
