@@ -144,3 +144,13 @@ def postgres_server_url() -> Iterator[str]:
         yield url
     finally:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty classroom database, on each back end: a SQLite file, and a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'classes.sqlite3'}"
+    from mnist_app.testing.postgres import new_database
+
+    return new_database(request.getfixturevalue("postgres_server_url"))
