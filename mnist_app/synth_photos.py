@@ -1,0 +1,176 @@
+"""Synthetic photos of digits and numbers written on paper, for the photo benchmark and tests.
+
+MNIST *test* digits are redrawn as pen strokes (``synth.skeleton_strokes``), written on
+paper and photographed: paper colour and grain, lined or squared paper, black or blue
+ballpoint or pencil, a light gradient and a soft shadow, a few degrees of rotation and a
+small perspective, blur, sensor noise and JPEG compression. Numbers of several digits
+are written left to right with varied spacing, some touching or overlapping.
+
+Each photo comes with the same handwriting drawn clean on the app's canvas
+(``clean_canvas``), so a benchmark compares the photo with the drawing of the very same
+strokes. Everything is deterministic given the seed; sample ``i`` depends only on ``(seed, i)``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+from skimage.transform import ProjectiveTransform, warp
+
+from mnist_app import synth
+
+PHOTO_SIZE = (600, 800)  # rows, columns: a landscape phone photo scaled down
+INKS = {"black": (25, 25, 35), "blue": (25, 45, 150), "pencil": (85, 85, 90)}
+LINE_COLOURS = ((150, 185, 225), (165, 165, 170), (200, 150, 150))
+Strokes = list[np.ndarray]
+
+
+@dataclass(frozen=True)
+class PaperPhoto:
+    """One synthetic photo: RGB uint8 JPEG-decoded pixels, the digits written, and how."""
+
+    photo: np.ndarray  # (rows, cols, 3) uint8
+    jpeg: bytes  # the same photo as a JPEG file
+    digits: tuple[int, ...]
+    sources: tuple[int, ...]  # MNIST test indices
+    clean: tuple[np.ndarray, ...]  # each digit drawn clean on a 280x280 RGBA canvas
+    touching: bool  # some neighbouring digits touch or overlap
+    paper: str  # "plain", "lined" or "squared"
+    ink: str
+
+    @property
+    def text(self) -> str:
+        return "".join(str(digit) for digit in self.digits)
+
+
+def iter_paper_photos(
+    n: int, seed: int = 0, *, digits: int | tuple[int, int] = 1,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> Iterator[PaperPhoto]:
+    """Yield ``n`` photos, each of ``digits`` digits (or a count drawn from a (low, high) range)."""
+    from mnist_app.data import load_mnist  # the MNIST *test* split only
+
+    images, labels = load_mnist("test", data_dir)
+    for index in range(n):
+        rng = np.random.default_rng([seed, index, 18])
+        count = digits if isinstance(digits, int) else int(rng.integers(digits[0], digits[1] + 1))
+        picks = [int(rng.integers(len(images))) for _ in range(count)]
+        handwriting = [synth.skeleton_strokes(images[pick]) for pick in picks]
+        yield make_paper_photo(handwriting, rng, [int(labels[p]) for p in picks], picks)
+
+
+def make_paper_photo(
+    handwriting: list[Strokes], rng: np.random.Generator, labels: list[int], sources: list[int],
+) -> PaperPhoto:
+    """Write the strokes of each digit (28x28 coordinates) side by side on paper, photograph it."""
+    rows, cols = PHOTO_SIZE
+    pen_ratio = float(rng.uniform(0.05, 0.11))  # stroke width / digit height: ballpoint to felt tip
+    placed, touching, height = _layout(handwriting, rng)
+    ink = synth.draw_strokes(placed, max(1.5, pen_ratio * height), size=max(rows, cols))[:rows, :cols]
+    paper = str(rng.choice(["plain", "lined", "squared"], p=[0.3, 0.4, 0.3]))
+    ink_name = str(rng.choice(list(INKS)))
+    sheet = _paper(rng, paper)
+    opacity = rng.uniform(0.55, 0.8) if ink_name == "pencil" else rng.uniform(0.85, 1.0)
+    alpha = (ink * opacity)[..., None]
+    sheet = sheet * (1 - alpha) + np.asarray(INKS[ink_name], np.float32) * alpha
+    sheet = _camera(sheet, rng)
+    jpeg = _jpeg(sheet, int(rng.integers(55, 92)))
+    photo = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
+    clean = tuple(_clean_canvas(strokes, pen_ratio) for strokes in handwriting)
+    return PaperPhoto(photo, jpeg, tuple(labels), tuple(sources), clean, touching, paper, ink_name)
+
+
+def _layout(handwriting: list[Strokes], rng: np.random.Generator) -> tuple[Strokes, bool, float]:
+    """Place the digits left to right on the photo; returns the strokes, touching?, digit height."""
+    rows, cols = PHOTO_SIZE
+    count = len(handwriting)
+    shapes = [np.concatenate(strokes) for strokes in handwriting]
+    aspects = [max(float(np.ptp(p[:, 1]) / max(np.ptp(p[:, 0]), 1e-6)), 0.15) for p in shapes]
+    gaps = rng.uniform(-0.12, 0.35, max(count - 1, 0))  # of the digit height; below 0 they touch
+    touching = bool((gaps < 0.02).any())
+    widths_per_height = sum(aspects) + float(gaps.sum())
+    # Small in the frame for one digit (15-45% of the height); as wide as fits for numbers.
+    height = float(rng.uniform(0.15, 0.45) * rows)
+    height = min(height, 0.85 * cols / max(widths_per_height, 1e-6))
+    left = float(rng.uniform(0.05 * cols, cols - 0.05 * cols - widths_per_height * height))
+    top = float(rng.uniform(0.08 * rows, rows - 0.08 * rows - height))
+    placed: Strokes = []
+    for position, strokes in enumerate(handwriting):
+        points = shapes[position]
+        low = points.min(axis=0)
+        factor = height / max(float(np.ptp(points[:, 0])), 1e-6) * rng.uniform(0.92, 1.05)
+        offset = np.array([top + rng.normal(0, 0.03) * height, left])
+        placed += [(stroke - low) * factor + offset for stroke in strokes]
+        left += aspects[position] * height + (gaps[position] * height if position < count - 1 else 0)
+    return placed, touching, height
+
+
+def _paper(rng: np.random.Generator, kind: str) -> np.ndarray:
+    rows, cols = PHOTO_SIZE
+    tint = np.array([0, rng.uniform(0, 6), rng.uniform(0, 14)])  # white to cream
+    base = np.array([rng.uniform(225, 252)] * 3, np.float32) - tint
+    grain = ndimage.gaussian_filter(rng.normal(0, 1, (rows, cols)), 1.2).astype(np.float32)
+    grain *= rng.uniform(6, 14)
+    sheet = np.broadcast_to(base, (rows, cols, 3)) + grain[..., None]
+    if kind == "plain":
+        return sheet
+    spacing = float(rng.uniform(22, 40))
+    colour = np.asarray(LINE_COLOURS[int(rng.integers(len(LINE_COLOURS)))], np.float32)
+    width = float(rng.uniform(1.0, 2.2))
+    row_index, col_index = np.mgrid[:rows, :cols].astype(np.float32)
+    lines = _line_profile(row_index, spacing, rng.uniform(0, spacing), width)
+    if kind == "squared":
+        lines = np.maximum(lines, _line_profile(col_index, spacing, rng.uniform(0, spacing), width))
+    strength = (lines * rng.uniform(0.5, 0.9))[..., None]
+    return sheet * (1 - strength) + colour * strength
+
+
+def _line_profile(coordinate: np.ndarray, spacing: float, phase: float, width: float) -> np.ndarray:
+    distance = np.abs((coordinate - phase + spacing / 2) % spacing - spacing / 2)
+    return np.clip(width / 2 + 0.5 - distance, 0.0, 1.0)
+
+
+def _camera(sheet: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Perspective and rotation, light gradient and a shadow, blur and noise: float RGB 0-255."""
+    rows, cols = PHOTO_SIZE
+    angle = np.deg2rad(rng.uniform(-5, 5))
+    corners = np.array([[0, 0], [cols, 0], [cols, rows], [0, rows]], np.float64)
+    centre = corners.mean(axis=0)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    moved = (corners - centre) @ rotation.T * 0.97 + centre + rng.normal(0, 0.025 * cols, (4, 2))
+    transform = ProjectiveTransform.from_estimate(moved, corners)  # photo pixel -> where on the sheet
+    warped = warp(sheet / 255.0, transform, mode="reflect", order=1) * 255.0
+    row_index, col_index = np.mgrid[:rows, :cols].astype(np.float32)
+    direction = rng.normal(size=2)
+    direction /= np.linalg.norm(direction)
+    ramp = ((row_index / rows - 0.5) * direction[0] + (col_index / cols - 0.5) * direction[1])
+    light = 1.0 - rng.uniform(0.1, 0.45) * (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-6)
+    if rng.random() < 0.7:  # a soft shadow over part of the sheet (a hand, the phone)
+        normal = rng.normal(size=2)
+        edge = (row_index - rng.uniform(0, rows)) * normal[0] + (col_index - rng.uniform(0, cols)) * normal[1]
+        softness = rng.uniform(10, 50)
+        light *= 1.0 - rng.uniform(0.2, 0.45) / (1.0 + np.exp(-edge / softness))
+    lit = warped * light[..., None]
+    blurred = ndimage.gaussian_filter(lit, (rng.uniform(0.3, 1.1),) * 2 + (0,))
+    return np.clip(blurred + rng.normal(0, rng.uniform(1, 4), blurred.shape), 0, 255)
+
+
+def _jpeg(pixels: np.ndarray, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(pixels).astype(np.uint8)).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def _clean_canvas(strokes: Strokes, pen_ratio: float) -> np.ndarray:
+    """The same strokes drawn on the app's canvas: white on black, 60% of its height, same pen ratio."""
+    extent = 0.6 * synth.CANVAS
+    placed = synth._fit(strokes, extent, (synth.CANVAS / 2, synth.CANVAS / 2))
+    points = np.concatenate(placed)
+    height = max(float(np.ptp(points[:, 0])), 1.0)
+    return synth.paint(synth.draw_strokes(placed, max(2.0, pen_ratio * height)), "light_on_dark")
