@@ -1,4 +1,4 @@
-"""Benchmark of the CNN (issue 7): training time and accuracy, latency, drawn digits.
+"""Benchmark of the CNN: training time and accuracy, latency, drawn digits.
 
     python benchmarks/bench_cnn.py fit       # train the CNN from scratch (fresh cache), evaluate it
     python benchmarks/bench_cnn.py latency   # one drawing end to end: to_mnist + predict_proba

@@ -1,4 +1,4 @@
-"""Benchmark of the model zoo (issue 4): training, accuracy, latency, warm start, memory.
+"""Benchmark of the model zoo: training, accuracy, latency, warm start, memory.
 
     python benchmarks/bench_models.py fit        # train all seven from scratch (fresh cache)
     python benchmarks/bench_models.py latency    # one drawing end to end, per model

@@ -1,4 +1,4 @@
-"""Benchmark of the report pages (issue 6): how long opening a page and switching its model take.
+"""Benchmark of the report pages: how long opening a page and switching its model take.
 
     python benchmarks/bench_report_pages.py [--repeats 5] [--models naive_bayes logistic_regression]
 

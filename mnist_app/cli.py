@@ -11,6 +11,7 @@ clear line to stderr and exit with status 1; bad arguments exit with status 2.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import logging
 import sys
 import warnings
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_app import __version__, models, preprocess
+from mnist_app import models, preprocess
 from mnist_app.data import MnistFileError, MnistUnavailableError
 from mnist_app.evaluation import Evaluation, evaluate
 from mnist_app.models import cnn, store
@@ -67,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train, evaluate and try the classic MNIST models of the classroom app.",
         epilog="Models are cached in $MNIST_APP_CACHE_DIR (default: the per-user cache folder).",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    version = importlib.metadata.version("mnist-app")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     names = ", ".join(models.model_names())
 

@@ -114,3 +114,16 @@ def test_comparison_figure_has_one_bar_per_model_per_measure() -> None:
     assert list(bars[0].y) == ["Logistic regression", "k nearest neighbours", "Neural network"]
     assert "98.00%" in bars[0].text
     assert figure.layout.xaxis2.type == "log"  # times span orders of magnitude
+
+
+def test_comparison_panels_are_stacked_so_long_names_never_overlap_bars() -> None:
+    rows = [charts.ModelRow(f"m{i}", f"A model with a rather long name {i}", 0.9 + i / 100, 1.0 + i, 1.0,
+                            10**6) for i in range(8)]
+    figure = charts.comparison_figure(rows)
+    # Every panel spans the whole width, one under the other: names on the left never sit
+    # over another panel's bars.
+    domains = [figure.layout[f"xaxis{suffix}"].domain for suffix in ("", "2", "3", "4")]
+    assert all(tuple(domain) == (0.0, 1.0) for domain in domains)
+    heights = [tuple(figure.layout[f"yaxis{suffix}"].domain) for suffix in ("", "2", "3", "4")]
+    assert all(low_a >= high_b for (low_a, _), (_, high_b) in zip(heights, heights[1:], strict=False))
+    assert figure.layout.yaxis.automargin

@@ -83,6 +83,21 @@ def test_page_renders_with_prompt_and_every_model_in_the_picker() -> None:
     assert not at.get("plotly_chart")
 
 
+@pytest.mark.parametrize(("accuracies", "expected"), [
+    ({"logistic_regression": 0.92, "knn": 0.98, "naive_bayes": 0.87}, "knn"),
+    ({"knn": None, "naive_bayes": 0.87}, "naive_bayes"),  # a tested model before an untested one
+    ({"logistic_regression": None, "knn": None}, "logistic_regression"),  # none tested: registry order
+])
+def test_the_page_opens_on_the_most_accurate_trained_model(monkeypatch, accuracies, expected) -> None:
+    from mnist_app import evaluation
+
+    monkeypatch.setattr(common, "is_trained", lambda name: name in accuracies)
+    monkeypatch.setattr(evaluation, "known_accuracy", lambda name, **kwargs: accuracies.get(name))
+    at = run_page()
+    assert not at.exception
+    assert at.selectbox(key=common.MODEL_KEY).value == expected
+
+
 def test_a_canvas_with_only_a_speck_shows_the_prompt() -> None:
     picture = blank_canvas()
     picture[100:102, 100:102, :3] = 255
@@ -192,9 +207,7 @@ def fake_training(monkeypatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(common, "is_trained", lambda name: name in trained)
     monkeypatch.setattr(models, "get_model", fake_get_model)
-    common.cached_model.clear()  # no real model left over from an earlier test
     yield trained
-    common.cached_model.clear()  # drop the stand-ins from the process-wide cache
 
 
 def test_an_untrained_model_offers_a_train_button_then_answers(fake_training) -> None:

@@ -17,8 +17,7 @@ Safety rules:
   :func:`mnist_app.paths.signing_key_file`). A file whose signature does not verify -
   copied in, shared, tampered with - is deleted and retrained, never unpickled. The
   JSON sidecar, written after the model, holds the file's SHA-256 and marks it complete.
-  (skops' safe format was the first choice, but importing ``skops.io`` alone took 3.7 s
-  here, more than the whole warm-start budget; see docs/benchmarks.md.) Pickles are only
+  (Why pickles and not skops: docs/benchmarks.md, "Warm start with signed pickles".) Pickles are only
   readable by the library versions that wrote them; those versions are part of the key.
 - Evaluations are a ``.npz`` (loaded with ``allow_pickle=False``) plus JSON.
 - Anything unreadable, truncated or inconsistent is deleted with a warning and the

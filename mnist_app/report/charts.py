@@ -158,26 +158,27 @@ def comparison_figure(rows: Sequence[ModelRow]) -> go.Figure:
         "latency_ms": [max(row.latency_ms, 1e-3) for row in rows],
         "size_mb": [max(row.size_bytes / 1e6, 1e-4) for row in rows],
     }
-    panel = 90 + 45 * len(rows)  # pixels per row of panels: room for every bar's label
-    height = 2 * panel + 150
+    # One panel under the other, each with its own model names at full width: side by side,
+    # the right-hand panels' long names ran over the left-hand panels' bars.
+    panel = 60 + 34 * len(rows)  # pixels per panel: room for every bar's label
+    height = len(_COMPARED) * (panel + 70) + 40
     figure = make_subplots(
-        rows=2, cols=2, subplot_titles=[title for _, title, _ in _COMPARED],
-        horizontal_spacing=0.22, vertical_spacing=110 / height,
+        rows=len(_COMPARED), cols=1, subplot_titles=[title for _, title, _ in _COMPARED],
+        vertical_spacing=70 / height,
     )
     for position, (key, _, label) in enumerate(_COMPARED):
-        row, col = divmod(position, 2)
         figure.add_trace(
             go.Bar(
                 x=values[key], y=names, orientation="h", text=[label.format(v) for v in values[key]],
                 textposition="auto", showlegend=False, name=key,
                 hovertemplate="%{y}: %{text}<extra></extra>",
             ),
-            row=row + 1, col=col + 1,
+            row=position + 1, col=1,
         )
         if key != "accuracy":
-            figure.update_xaxes(type="log", dtick=1, row=row + 1, col=col + 1)  # ticks at powers of 10
+            figure.update_xaxes(type="log", dtick=1, row=position + 1, col=1)  # ticks at powers of 10
     low = min(values["accuracy"], default=0.9)
     figure.update_xaxes(range=[max(0.0, low - 0.05), 1.0], tickformat=".0%", row=1, col=1)
-    figure.update_yaxes(tickfont={"size": 14})
+    figure.update_yaxes(tickfont={"size": 14}, automargin=True)
     figure.update_layout(height=height, margin={"l": 20, "r": 20, "t": 50, "b": 20}, font={"size": 14})
     return figure
