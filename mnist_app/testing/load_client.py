@@ -1,0 +1,240 @@
+"""Simulated students: a light websocket client that speaks Streamlit's own protocol.
+
+Each student is one asyncio task holding one websocket to ``/_stcore/stream``, like one
+browser tab. It sends ``BackMsg.rerun_script`` with the widget values a real browser sent
+(the canvas values of :mod:`mnist_app.testing.handwriting`, the model picker, the Clear
+button) and reads the ``ForwardMsg`` replies: the answer ("... says **7** ..."), any
+exception, the end of the run. It fetches the page's images as a browser would. Thirty
+of them cost the client a few percent of one core, so the server keeps the machine.
+
+Every run has a time limit and a student stops after its time, so a run is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+from mnist_app.testing.handwriting import RecordedDigit, Recording
+
+#: A script run that has not finished after this long is an error.
+RUN_TIMEOUT = 30.0
+ANSWER = re.compile(r" says \*\*(\d)\*\*")
+CONTEXT = {"timezone": "UTC", "timezone_offset": 0, "locale": "en-US", "color_scheme": "light"}
+
+
+@dataclass
+class Run:
+    """What one script run sent back."""
+
+    answer: int | None = None
+    answered_at: float | None = None  # time.monotonic() of the answer's arrival
+    finished_at: float | None = None
+    exceptions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StudentReport:
+    """What one student saw. Times in seconds (``time.monotonic()``)."""
+
+    #: (a stroke's due time, seconds from then to its answer): a late send counts as waiting.
+    latencies: list[tuple[float, float]] = field(default_factory=list)
+    strokes: int = 0
+    runs: int = 0  # every script run asked for: strokes, Clear, page switches, page loads
+    errors: list[str] = field(default_factory=list)
+    mismatches: int = 0  # answers unlike the browser's for the same strokes and model
+    page_loads: list[float] = field(default_factory=list)  # connect -> canvas on the page
+
+
+class AppSession:
+    """One browser tab: a websocket to the app, its pages and the drawing page's widget ids."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        parts = urllib.parse.urlsplit(self.base_url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.socket: websockets.ClientConnection | None = None
+        self.pages: dict[str, str] = {}  # url path ("draw", "models", ...) -> page script hash
+        self.widget_ids: dict[str, str] = {}  # "canvas", "model", "clear" -> widget id
+        self.model_options: list[str] = []
+
+    async def open(self) -> Run:
+        """Connect and run the default page (the drawing page), as a browser does on load."""
+        url = "ws://" + f"{self.host}:{self.port}" + "/_stcore/stream"
+        self.socket = await websockets.connect(url, subprotocols=["streamlit"], max_size=2**24,
+                                               open_timeout=RUN_TIMEOUT)
+        return await self.rerun([], page="")
+
+    async def close(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
+
+    async def rerun(self, widgets: list[WidgetState], page: str = "draw") -> Run:
+        """Ask for a script run of ``page`` (url path; "" = default) with ``widgets``; wait for its end."""
+        message = BackMsg()
+        state = message.rerun_script
+        state.widget_states.widgets.extend(widgets)
+        state.page_script_hash = self.pages.get(page, "")
+        state.context_info.url = self.base_url + page
+        for name, value in CONTEXT.items():
+            setattr(state.context_info, name, value)
+        assert self.socket is not None, "open() first"
+        await self.socket.send(message.SerializeToString())
+        return await asyncio.wait_for(self._read_run(), RUN_TIMEOUT)
+
+    async def _read_run(self) -> Run:
+        run = Run()
+        images: list[str] = []
+        assert self.socket is not None
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(await self.socket.recv())
+            kind = reply.WhichOneof("type")
+            if kind == "navigation":
+                self.pages = {page.url_pathname: page.page_script_hash for page in reply.navigation.app_pages}
+                if "" in self.pages:  # the default page (drawing) has no path of its own
+                    self.pages.setdefault("draw", self.pages.pop(""))
+            elif kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
+                self._read_element(reply.delta.new_element, run, images)
+            elif kind == "script_finished":
+                run.finished_at = time.monotonic()
+                await asyncio.gather(*(self._fetch(url) for url in images))
+                return run
+
+    def _read_element(self, element: Any, run: Run, images: list[str]) -> None:
+        kind = element.WhichOneof("type")
+        if kind == "markdown" and (found := ANSWER.search(element.markdown.body)) and run.answer is None:
+            run.answer, run.answered_at = int(found.group(1)), time.monotonic()
+        elif kind == "exception":
+            run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
+        elif kind == "bidi_component" and element.bidi_component.id.endswith("-canvas"):
+            self.widget_ids["canvas"] = element.bidi_component.id
+        elif kind == "selectbox" and element.selectbox.id.endswith("-model"):
+            self.widget_ids["model"] = element.selectbox.id
+            self.model_options = list(element.selectbox.options)
+        elif kind == "button" and element.button.label == "Clear":
+            self.widget_ids["clear"] = element.button.id
+        elif kind == "imgs":
+            images.extend(image.url for image in element.imgs.imgs)
+
+    async def _fetch(self, path: str) -> None:
+        """GET a page's media file (an image), as the browser does; the body is discarded."""
+        if path.startswith("http"):
+            return
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        request = f"GET /{path.lstrip('/')} HTTP/1.1\r\nHost: {self.host}\r\nConnection: close\r\n\r\n"
+        writer.write(request.encode())
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
+    def widget(self, name: str, *, json: str | None = None, text: str | None = None) -> WidgetState:
+        """The state of widget ``name`` ("canvas", "model" or "clear") as a browser sends it."""
+        state = WidgetState(id=self.widget_ids[name])
+        if json is not None:
+            state.json_value = json
+        elif text is not None:
+            state.string_value = text
+        else:
+            state.trigger_value = True
+        return state
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How a simulated student draws: one stroke per ``interval`` seconds for ``duration`` seconds."""
+
+    duration: float = 20.0
+    interval: float = 2.0
+    switch_model: float = 0.1  # chance, after a digit, of picking another model
+    switch_page: float = 0.05  # chance, after a digit, of a look at another page and back
+    arrive_within: float = 5.0  # students open the page at random times in this first stretch
+    models: tuple[str, ...] = ()  # display names to pick from; () = the recording's model only
+
+
+async def student(base_url: str, recording: Recording, behaviour: Behaviour, seed: int) -> StudentReport:
+    """One simulated student, from opening the page until ``behaviour.duration`` is over."""
+    rng = random.Random(seed)
+    report = StudentReport()
+    session = AppSession(base_url)
+    end = time.monotonic() + behaviour.duration
+    await asyncio.sleep(rng.uniform(0.0, behaviour.arrive_within))
+    started = time.monotonic()
+    try:
+        await _checked(report, session.open(), "page load")
+        report.page_loads.append(time.monotonic() - started)
+        model = recording.model
+        due = time.monotonic() + rng.uniform(0.0, behaviour.interval)  # students are out of step
+        while True:
+            for digit in rng.sample(recording.digits, len(recording.digits)):
+                due = await _draw(session, report, digit, model, recording, due, behaviour.interval, end)
+                if due is None:
+                    return report
+                picked = session.widget("model", text=model)
+                await _checked(report, session.rerun([picked, session.widget("clear")]), "Clear")
+                # The canvas then reloads empty and sends its blank drawing, as in the browser.
+                blank = session.widget("canvas", json=recording.blank)
+                await _checked(report, session.rerun([picked, blank]), "Clear")
+                if rng.random() < behaviour.switch_model and behaviour.models:
+                    model = rng.choice(behaviour.models)
+                if rng.random() < behaviour.switch_page and len(session.pages) > 1:
+                    other = rng.choice(sorted(set(session.pages) - {"draw"}))
+                    await _checked(report, session.rerun([], page=other), f"page {other}")
+                    await _checked(report, session.rerun([], page="draw"), "back to drawing")
+    except (OSError, websockets.WebSocketException) as error:
+        report.errors.append(f"connection: {error!r}")
+        return report
+    finally:
+        await session.close()
+
+
+async def _draw(session: AppSession, report: StudentReport, digit: RecordedDigit, model: str,
+                recording: Recording, due: float, interval: float, end: float) -> float | None:
+    """Send ``digit``'s strokes one per ``interval`` from ``due``; the next due time, or None at the end."""
+    for stroke in digit.strokes:
+        if due >= end:
+            return None
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        report.strokes += 1
+        run = await _checked(report, session.rerun([session.widget("model", text=model),
+                                                     session.widget("canvas", json=stroke)]), "stroke")
+        if run is not None and run.answered_at is not None:
+            report.latencies.append((due, run.answered_at - due))
+        elif run is not None:
+            report.errors.append("a stroke got no answer")
+        last = stroke is digit.strokes[-1]
+        if last and run is not None and model == recording.model and run.answer != digit.answer:
+            report.mismatches += 1
+        due = max(due + interval, time.monotonic()) if run is None else due + interval
+    return due
+
+
+async def _checked(report: StudentReport, pending: object, what: str) -> Run | None:
+    """Await a run; record a timeout or a server exception as an error. The run, or None."""
+    report.runs += 1
+    try:
+        run = await pending
+    except TimeoutError:
+        report.errors.append(f"{what}: no end of run within {RUN_TIMEOUT} s")
+        return None
+    for exception in run.exceptions:
+        report.errors.append(f"{what}: {exception}")
+    return run
+
+
+async def class_of(base_url: str, recording: Recording, behaviour: Behaviour, students: int,
+                   seed: int = 0) -> list[StudentReport]:
+    """``students`` simulated students at once, arriving over the first interval."""
+    return list(await asyncio.gather(*(
+        student(base_url, recording, behaviour, seed * 1000 + index) for index in range(students)
+    )))
