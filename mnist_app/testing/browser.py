@@ -60,6 +60,15 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(log_path: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """`streamlit run streamlit_app.py` on a free loopback port; yields its base URL, then stops it."""
+    with streamlit_process(log_path, env) as (url, _server):
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_process(
+    log_path: Path, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like ``streamlit_server``, and also yields the server's process (e.g. to read its CPU time)."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "streamlit_app.py"),
@@ -73,7 +82,7 @@ def streamlit_server(log_path: Path, env: Mapping[str, str] | None = None) -> It
                                   stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_serving(server, url, log_path)
-        yield url
+        yield url, server
     finally:
         server.terminate()
         try:
