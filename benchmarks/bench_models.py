@@ -52,7 +52,7 @@ def run_fit(args: argparse.Namespace) -> None:
 
 
 def run_latency(args: argparse.Namespace) -> None:
-    """to_mnist + predict_proba on drawn digits, one at a time, as the app does."""
+    """to_mnist + the one prediction path (models.predict_digit) on drawn digits, as the app does."""
     _use_cache(args)
     from mnist_app import models, preprocess, synth
 
@@ -61,12 +61,11 @@ def run_latency(args: argparse.Namespace) -> None:
     print("| model | median ms | p95 ms |")
     print("| --- | --- | --- |")
     for name in _names(args, models):
-        model = models.get_model(name)
-        model.predict_proba(preprocess.to_mnist(canvases[0]).reshape(1, -1))  # warm-up
+        models.predict_digit(preprocess.to_mnist(canvases[0]), name)  # load and warm up
         times = []
         for canvas in canvases:
             started = time.perf_counter()
-            model.predict_proba(preprocess.to_mnist(canvas).reshape(1, -1))
+            models.predict_digit(preprocess.to_mnist(canvas), name)
             times.append((time.perf_counter() - started) * 1000)
         print(f"| {name} | {np.median(times):.1f} | {np.percentile(times, 95):.1f} |", flush=True)
 
