@@ -37,7 +37,7 @@ from mnist_app.synth import (
 
 #: Letters nobody writes as a digit (O=0, I/l=1, Z=2, S=5, b/G=6, T=7, B=8, g/q=9 are left out).
 LETTERS = "ACEFHKLMNPRUVWXYacdefhkmnprtuvwxy"
-SYMBOLS = "+=?!#@&%$*<>~"
+SYMBOLS = "+=?#@&%$*<>~"  # not "!": its dot is dropped as a speck, leaving a 1
 KINDS = ("letter", "symbol", "scribble", "shape", "smiley", "several_digits", "crossed_out")
 FONT_FOLDERS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype")
 SHAPES = ("square", "triangle", "star", "heart", "spiral", "arrow", "zigzag", "wave", "cross")
