@@ -47,8 +47,10 @@ def make_engine(url: str, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> sa.E
     """An engine for ``url``; a SQLite file's folder is created. Connects lazily."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        # lock_timeout: a table locked by another program fails the save (retry) instead of hanging.
+        options = f"-c lock_timeout={int(busy_timeout * 1000)}"
         return sa.create_engine(url, pool_pre_ping=True,
-                                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+                                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": options})
     file = sqlite_file(url)
     if file is not None and not parsed.query.get("uri"):
         file.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +95,7 @@ def describe(error: sa.exc.DBAPIError, url: str) -> Exception:
         return CorruptDatabaseError(
             f"{where} is not a usable class database ({text}). Move the file away (the app then "
             "starts a new, empty one) or put a backup in its place.")
-    if "locked" in lowered or "busy" in lowered:
+    if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
         return StorageUnavailableError(f"The class database is busy (locked by another program). {_RETRY}")
     if "read-only" in lowered or "readonly" in lowered:
         return StorageUnavailableError(f"The class database {where} is read-only, so nothing can be "

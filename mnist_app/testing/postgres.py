@@ -36,26 +36,48 @@ def server_bin() -> Path:
     return found[-1].parent
 
 
+class PostgresServer:
+    """One server in its own temporary folder: ``start``/``stop`` (also to test outages), ``remove``."""
+
+    def __init__(self) -> None:
+        self.bin_dir = server_bin()
+        self.folder = Path(tempfile.mkdtemp(prefix="mnist-app-pg-"))
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/postgres"
+        self._as_postgres = _as_postgres(self.folder)
+        self._data = self.folder / "data"
+        _run(self._as_postgres + [str(self.bin_dir / "initdb"), "-D", str(self._data), "-A", "trust",
+                                  "-U", USER, "-E", "UTF8", "--no-sync"], self.folder)
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        _run(self._as_postgres + [str(self.bin_dir / "pg_ctl"), "-D", str(self._data), "-o", options,
+                                  "-l", str(self.folder / "server.log"), "-w", "-t", str(START_SECONDS),
+                                  "start"], self.folder)
+
+    def stop(self) -> None:
+        """Stop the server at once (connections are cut)."""
+        if (self._data / "postmaster.pid").exists():
+            subprocess.run(self._as_postgres + [str(self.bin_dir / "pg_ctl"), "-D", str(self._data),
+                                                "-m", "immediate", "-w", "stop"],
+                           capture_output=True, check=False)
+
+    def remove(self) -> None:
+        """Stop the server and delete its folder."""
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
-    """Start a PostgreSQL server in a temporary folder; yields its ``postgresql+psycopg://`` URL, then stops it."""
-    bin_dir = server_bin()
-    folder = Path(tempfile.mkdtemp(prefix="mnist-app-pg-"))
-    as_postgres = _as_postgres(folder)
-    port = free_port()
-    data = folder / "data"
+    """A started ``PostgresServer``; yields its ``postgresql+psycopg://`` URL, then removes it."""
+    server = PostgresServer()
     try:
-        _run(as_postgres + [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", USER,
-                            "-E", "UTF8", "--no-sync"], folder)
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        _run(as_postgres + [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                            str(folder / "server.log"), "-w", "-t", str(START_SECONDS), "start"], folder)
-        yield f"postgresql+psycopg://{USER}@127.0.0.1:{port}/postgres"
+        server.start()
+        yield server.url
     finally:
-        if (data / "postmaster.pid").exists():
-            subprocess.run(as_postgres + [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                                          "-w", "stop"], capture_output=True, check=False)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.remove()
 
 
 def new_database(server_url: str) -> str:
@@ -81,5 +103,6 @@ def _run(command: list[str], folder: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=folder)
     if result.returncode != 0:
         log = (folder / "server.log").read_text() if (folder / "server.log").exists() else ""
-        raise PostgresUnavailable(f"{Path(command[-1]).name if command else ''} failed: "
+        program = Path(next(part for part in command if part.startswith("/"))).name
+        raise PostgresUnavailable(f"{program} failed: "
                                   f"{result.stderr.strip()[-1500:]}\n{log[-1500:]}")
