@@ -1,0 +1,63 @@
+"""The drawing page's honest answer, shown first: "It's a 4", "Not sure: 4 or 9?", "not a digit".
+
+The verdict (:mod:`mnist_app.explain.verdict`) is remembered per drawing in the session,
+so reruns that do not change the drawing (switching models, opening a popover) cost nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+import numpy as np
+import streamlit as st
+
+from mnist_app import models, preprocess
+from mnist_app.explain import verdict as verdicts
+
+#: Session-state key of the last drawing's verdict: (digest of its digit, verdict).
+MEMO_KEY = "verdict_memo"
+ICONS = {"digit": ":material/check_circle:", "unsure": ":material/help:", "not_a_digit": ":material/block:"}
+
+
+def show(pipeline: list[preprocess.Step]) -> verdicts.Verdict | None:
+    """The verdict on the drawing (from its ``preprocess.steps``), in a box coloured by status.
+
+    Shows nothing and returns None while no panel model is trained (the page offers training).
+    """
+    if not any(models.is_trained(name) for name in verdicts.PANEL if name in models.available_models()):
+        return None
+    result = remembered_verdict(pipeline)
+    box = {"digit": st.success, "unsure": st.warning, "not_a_digit": st.error}[result.status]
+    with st.container(key="verdict"):
+        box(f"**{result.headline}**  \n{result.reason}", icon=ICONS[result.status])
+    return result
+
+
+def remembered_verdict(pipeline: list[preprocess.Step]) -> verdicts.Verdict:
+    """``verdict_from_steps(pipeline)``, computed once per drawing (and set of trained models)."""
+    trained = tuple(name for name in verdicts.PANEL if models.is_trained(name))
+    digest = hashlib.blake2b(np.ascontiguousarray(pipeline[-1].image).tobytes(), digest_size=16).hexdigest()
+    memo = st.session_state.get(MEMO_KEY)
+    if memo is not None and memo[0] == (digest, trained):
+        return memo[1]
+    result = verdicts.verdict_from_steps(pipeline)
+    st.session_state[MEMO_KEY] = ((digest, trained), result)
+    return result
+
+
+def majority(answers: dict[str, int]) -> int | None:
+    """The digit most models answer, or None when there is no strict majority (or no answer)."""
+    if not answers:
+        return None
+    digit, count = Counter(answers.values()).most_common(1)[0]
+    return digit if count > len(answers) / 2 else None
+
+
+def disagreement_note(answer: int, consensus: int | None) -> str | None:
+    """The caption a model's card gets when it disagrees with the majority (None when it agrees)."""
+    if consensus is None:
+        return ":material/call_split: no majority"
+    if answer != consensus:
+        return f":material/call_split: disagrees (most say {consensus})"
+    return None
