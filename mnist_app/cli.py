@@ -3,6 +3,7 @@
     mnist-app train [--models all|a,b] [--data-dir D]
     mnist-app evaluate [--models all|a,b] [--confusion] [--data-dir D]
     mnist-app predict IMAGE [--model NAME|all] [--data-dir D]
+    mnist-app class create NAME | list | export CODE FILE | import FILE
 
 Errors (a bad model name, a missing file, an unreadable image, no MNIST) print one
 clear line to stderr and exit with status 1; bad arguments exit with status 2.
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_app import models, preprocess
+from mnist_app.classroom import cli as classroom_cli
 from mnist_app.data import MnistFileError, MnistUnavailableError
 from mnist_app.evaluation import Evaluation, evaluate
 from mnist_app.models import cnn, store
@@ -103,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"model to ask, or 'all' (default: mlp; choices: {names})")
     _add_data_dir_option(predict)
     predict.set_defaults(run=run_predict)
+    classroom_cli.add_commands(commands)  # mnist-app class create|list|export|import
     return parser
 
 
