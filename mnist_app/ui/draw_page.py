@@ -17,7 +17,7 @@ import streamlit as st
 from PIL import Image
 
 from mnist_app import models, preprocess
-from mnist_app.ui import common
+from mnist_app.ui import class_save, common
 
 #: Session-state key of the canvas component (its value holds the drawing).
 CANVAS_KEY = "canvas"
@@ -58,6 +58,7 @@ def render() -> None:
         # The drawing is preprocessed once per rerun: the last step is the digit every model gets.
         pipeline, prompt = preprocessed(image)
         answer = show_answer(pipeline, prompt, name)
+        class_save.render(image, answer)  # in a class: "Was it a 7?" saves the digit for it
     if answer is None or pipeline is None:
         return
     with quick_answer:
