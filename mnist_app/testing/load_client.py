@@ -13,6 +13,7 @@ Every run has a time limit and a student stops after its time, so a run is bound
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import random
 import re
 import time
@@ -238,3 +239,11 @@ async def class_of(base_url: str, recording: Recording, behaviour: Behaviour, st
     return list(await asyncio.gather(*(
         student(base_url, recording, behaviour, seed * 1000 + index) for index in range(students)
     )))
+
+
+def run_class(base_url: str, recording: Recording, behaviour: Behaviour, students: int,
+              seed: int = 0) -> list[StudentReport]:
+    """``class_of`` from synchronous code, in a thread of its own (so it also runs where an
+    event loop is already running, e.g. beside Playwright's synchronous API)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, class_of(base_url, recording, behaviour, students, seed)).result()
