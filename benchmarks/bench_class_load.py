@@ -1,0 +1,249 @@
+"""A class drawing at once: N simulated students against one `streamlit run` server on loopback.
+
+    MNIST_DATA_DIR=... python benchmarks/bench_class_load.py [--students 1,10,30,60] [--duration 180]
+
+First a real Chromium draws eight handwritten digits and the canvas values it sent are
+recorded (:mod:`mnist_app.testing.handwriting`). Then, for each N, a fresh server is
+started and measured: the time from its start to the first answer, the server's CPU per
+stroke rerun (one student, one stroke at a time), then N students (:mod:`mnist_app.testing.
+load_client`) each sending a stroke every ``--interval`` seconds for ``--duration`` seconds,
+pressing Clear after each digit and now and then switching model or page. With 30 or more
+students a real Chromium also opens the page and draws a digit halfway through.
+Server CPU and memory are read from the server process itself (/proc/PID). The results
+are printed as Markdown rows for docs/benchmarks.md.
+
+``--streamlit-defaults`` measures Streamlit's defaults instead (a full garbage collection
+after every rerun, no gc.freeze), to show what the project's settings save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from mnist_app import models
+from mnist_app.testing import browser, handwriting, load_client
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def server_usage(pid: int) -> tuple[float, int]:
+    """The process's CPU seconds so far (user + system, all threads) and its resident bytes."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
+    rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    return cpu, rss
+
+
+def wait_until_quiet(pid: int, limit: float = 180.0) -> float:
+    """Wait until the server uses under 5% of a core for a second (its warm-up is over); seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        before = server_usage(pid)[0]
+        time.sleep(1.0)
+        if server_usage(pid)[0] - before < 0.05:
+            break
+    return time.monotonic() - started
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def record(model: str, log_dir: Path) -> handwriting.Recording:
+    """Eight digits drawn with the mouse in a real Chromium, as the canvas sent them."""
+    from playwright.sync_api import sync_playwright
+
+    with browser.streamlit_server(log_dir / "record.log") as url, sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(browser.CHROMIUM),
+                                              args=browser.CHROMIUM_ARGS)
+        page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.set_default_timeout(60_000)
+        recording = handwriting.record_digits(page, url, model)
+        chromium.close()
+    return recording
+
+
+async def first_answer(url: str, recording: handwriting.Recording) -> float:
+    """Open the page and draw one stroke; seconds until its answer (or NaN)."""
+    session = load_client.AppSession(url)
+    await session.open()
+    run = await session.rerun([session.widget("model", text=recording.model),
+                               session.widget("canvas", json=recording.digits[0].strokes[0])])
+    await session.close()
+    return run.answered_at if run.answered_at is not None else float("nan")
+
+
+async def cpu_per_rerun(url: str, pid: int, recording: handwriting.Recording,
+                        strokes: int = 30) -> list[float]:
+    """Server CPU seconds of each of ``strokes`` stroke reruns, one at a time, with one student."""
+    session = load_client.AppSession(url)
+    await session.open()
+    costs = []
+    values = [stroke for digit in recording.digits for stroke in digit.strokes]
+    for index in range(strokes):
+        await asyncio.sleep(0.3)  # let the previous run's loose ends settle
+        before = server_usage(pid)[0]
+        await session.rerun([session.widget("model", text=recording.model),
+                             session.widget("canvas", json=values[index % len(values)])])
+        costs.append(server_usage(pid)[0] - before)
+    await session.close()
+    return costs
+
+
+class BrowserProbe(threading.Thread):
+    """A real Chromium that, after ``delay`` s, opens the page and draws a 4 (two strokes)."""
+
+    def __init__(self, url: str, model: str, delay: float) -> None:
+        super().__init__(daemon=True)
+        self.url, self.model, self.delay = url, model, delay
+        self.page_load = self.answer = float("nan")
+        self.error = ""
+
+    def run(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as playwright:
+                chromium = playwright.chromium.launch(executable_path=str(browser.CHROMIUM),
+                                                      args=browser.CHROMIUM_ARGS)
+                page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+                page.set_default_timeout(60_000)
+                time.sleep(self.delay)
+                self.page_load = self._timed(lambda: (page.goto(self.url),
+                                                      page.locator(browser.CANVAS).wait_for()))
+                browser.wait_until_idle(page)
+                browser.select_model(page, self.model)
+                browser.wait_until_idle(page)
+                strokes = handwriting.DIGITS[4]
+                browser.mouse_stroke(page, strokes[0])
+                browser.expect(page.locator(browser.ANSWER)).to_contain_text(" says ")
+                browser.wait_until_idle(page)
+                answer = page.locator(browser.ANSWER)
+                self.answer = self._timed(lambda: (browser.mouse_stroke(page, strokes[1]),
+                                                   browser.expect(answer).to_contain_text(" says 4")))
+                chromium.close()
+        except Exception as error:  # reported in the results, not raised from a thread
+            self.error = repr(error)[:200]
+
+    @staticmethod
+    def _timed(action: Any) -> float:
+        started = time.monotonic()
+        action()
+        return time.monotonic() - started
+
+
+def measure(students: int, args: argparse.Namespace, recording: handwriting.Recording, log_dir: Path) -> str:
+    """One fresh server, N students: one Markdown row."""
+    defaults = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true", "MNIST_APP_GC_FREEZE": "0"}
+    env = defaults if args.streamlit_defaults else {}
+    started = time.monotonic()
+    with browser.streamlit_process(log_dir / f"server-{students}.log", env) as (url, server):
+        answered = asyncio.run(first_answer(url, recording)) - started
+        wait_until_quiet(server.pid)
+        per_rerun = asyncio.run(cpu_per_rerun(url, server.pid, recording))
+        behaviour = load_client.Behaviour(duration=args.duration, interval=args.interval,
+                                          models=tuple(args.switch_models))
+        probe = BrowserProbe(url, recording.model, args.duration / 2) if students >= 30 else None
+        cpu_start, rss_start = server_usage(server.pid)
+        samples: list[int] = []
+        sampler = threading.Thread(target=_sample_rss, args=(server.pid, samples, args.duration + 30),
+                                   daemon=True)
+        sampler.start()
+        if probe:
+            probe.start()
+        client_cpu = time.process_time()
+        reports = asyncio.run(load_client.class_of(url, recording, behaviour, students))
+        client_cpu = time.process_time() - client_cpu
+        cpu_end, rss_end = server_usage(server.pid)
+        if probe:
+            probe.join(120)
+    log = (log_dir / f"server-{students}.log").read_text()
+    latencies = [latency for report in reports for _, latency in report.latencies]
+    strokes = sum(report.strokes for report in reports)
+    runs = sum(report.runs for report in reports)
+    errors = [error for report in reports for error in report.errors]
+    loads = [load for report in reports for load in report.page_loads]
+    warm = samples[len(samples) // 6] if samples else rss_start  # after the first sixth of the run
+    cpu = cpu_end - cpu_start
+    row = (f"| {students} | {strokes} | {len(latencies)} | {percentile(latencies, .5) * 1000:.0f} | "
+           f"{percentile(latencies, .95) * 1000:.0f} | {max(latencies, default=float('nan')) * 1000:.0f} | "
+           f"{len(errors)} | {sum(r.mismatches for r in reports)} | "
+           f"{cpu / max(strokes, 1) * 1000:.0f} | {cpu / max(runs, 1) * 1000:.0f} | "
+           f"{cpu / args.duration:.2f} | "
+           f"{rss_start / 2**20:.0f} → {rss_end / 2**20:.0f} ({(rss_end - warm) / warm:+.1%}) | "
+           f"{percentile(loads, .95):.2f} | {_probe_cell(probe)} | "
+           f"{statistics.median(per_rerun) * 1000:.0f} / {statistics.mean(per_rerun) * 1000:.0f} | "
+           f"{answered:.1f} | {client_cpu / args.duration:.2f} | {'Traceback' in log} |")
+    for error in sorted(set(errors))[:5]:
+        print(f"  error ({errors.count(error)}x): {error}")
+    return row
+
+
+def _probe_cell(probe: BrowserProbe | None) -> str:
+    if probe is None:
+        return "-"
+    if probe.error:
+        return f"failed: {probe.error}"
+    return f"{probe.page_load:.2f} / {probe.answer:.2f}"
+
+
+def _sample_rss(pid: int, samples: list[int], limit: float) -> None:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            samples.append(server_usage(pid)[1])
+        except OSError:
+            return
+        time.sleep(5)
+
+
+HEADER = (
+    "| students | strokes | answered | p50 ms | p95 ms | max ms | errors | unlike browser | "
+    "server CPU ms / stroke | ms / rerun | server cores busy | RSS MiB start → end (growth after warm-up) | "
+    "page load p95 s | real Chromium: page load / answer s | CPU per stroke rerun alone, median / mean ms | "
+    "start → first answer s | client cores | traceback in server log |\n"
+    "|" + "---|" * 18
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", default="1,10,30,60", help="comma-separated class sizes")
+    parser.add_argument("--duration", type=float, default=180.0, help="seconds of drawing per class size")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between a student's strokes")
+    parser.add_argument("--model", default=None, help="registry name of the model the students use")
+    parser.add_argument("--streamlit-defaults", action="store_true",
+                        help="Streamlit's default post-run gc.collect and no gc.freeze")
+    args = parser.parse_args()
+    trained = [name for name in models.available_models() if models.is_trained(name)]
+    if not trained:
+        raise SystemExit("no trained model: run `mnist-app train` first")
+    name = args.model or ("cnn" if "cnn" in trained else trained[0])
+    args.switch_models = [models.get_spec(other).display_name for other in trained]
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-class-load-"))
+    load = os.getloadavg()
+    recording = record(models.get_spec(name).display_name, log_dir)
+    print(f"recorded {len(recording.digits)} digits, browser answers "
+          f"{[(d.digit, d.answer) for d in recording.digits]}; model {recording.model}; "
+          f"{'Streamlit defaults' if args.streamlit_defaults else 'project settings'}; "
+          f"{args.duration:.0f} s, a stroke every {args.interval:.1f} s; logs in {log_dir}")
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
+    print(HEADER, flush=True)
+    for students in (int(count) for count in args.students.split(",")):
+        print(measure(students, args, recording, log_dir), flush=True)
+    load = os.getloadavg()
+    print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
