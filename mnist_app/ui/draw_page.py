@@ -25,6 +25,8 @@ CANVAS_KEY = "canvas"
 START_KEY = "canvas_start"
 #: Session-state key of a reload in flight: the drawing it replaces, and whether it is blank.
 RELOAD_KEY = "canvas_reload"
+#: Session-state key of the current drawing's 28x28 digit (None while blank), for the "Why?" page.
+DIGIT_KEY = "current_digit"
 #: The canvas fits a phone (390 px wide minus the page's 2 x 16 px margins) ...
 PHONE_CANVAS = 344
 #: ... and grows for a projector on request.
@@ -57,6 +59,7 @@ def render() -> None:
         name = common.model_picker()
         # The drawing is preprocessed once per rerun: the last step is the digit every model gets.
         pipeline, prompt = preprocessed(image)
+        st.session_state[DIGIT_KEY] = None if pipeline is None else pipeline[-1].image
         answer = show_answer(pipeline, prompt, name)
         class_save.render(image, answer)  # in a class: "Was it a 7?" saves the digit for it
     if answer is None or pipeline is None:
