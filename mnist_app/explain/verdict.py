@@ -88,24 +88,29 @@ class Verdict:
 
 
 def verdict(image: object, *, probabilities: dict[str, np.ndarray] | None = None,
-            thresholds: Thresholds = THRESHOLDS) -> Verdict:
+            panel: list[str] | None = None, thresholds: Thresholds = THRESHOLDS) -> Verdict:
     """The verdict on ``image`` (anything ``to_mnist`` accepts).
 
     A blank canvas or only specks is "not_a_digit" with a reason; an unusable image raises
     ``ValueError`` like ``to_mnist``. ``probabilities``: models' answers already computed for
-    this drawing (model name -> (10,)), so a page that shows them does not ask twice.
+    this drawing (model name -> (10,)), so a page that shows them does not ask twice. ``panel``:
+    the models to ask, default the trained ones of ``PANEL`` (if none is trained, they train).
     """
     try:
         pipeline = preprocess.steps(image)
     except preprocess.EmptyDrawingError:
         return Verdict("not_a_digit", None, [], "There is hardly any ink: draw a digit first.")
-    return verdict_from_steps(pipeline, probabilities=probabilities, thresholds=thresholds)
+    return verdict_from_steps(pipeline, probabilities=probabilities, panel=panel, thresholds=thresholds)
 
 
 def verdict_from_steps(pipeline: list[preprocess.Step], *, probabilities: dict[str, np.ndarray] | None = None,
-                       thresholds: Thresholds = THRESHOLDS) -> Verdict:
-    """The verdict from ``preprocess.steps`` of a drawing (the first image is the ink, the last the digit)."""
-    return decide(measure(pipeline[0].image, pipeline[-1].image, probabilities), thresholds)
+                       panel: list[str] | None = None, thresholds: Thresholds = THRESHOLDS) -> Verdict:
+    """The verdict from ``preprocess.steps`` of a drawing (the first image is the ink, the last the digit).
+
+    ``panel``: the models to ask (default ``panel_models()``); the nearest-digit distance is
+    measured only when the k-NN model is one of them (it is that model's space).
+    """
+    return decide(measure(pipeline[0].image, pipeline[-1].image, probabilities, panel), thresholds)
 
 
 def panel_models() -> list[str]:
@@ -114,13 +119,16 @@ def panel_models() -> list[str]:
     return [name for name in available if models.is_trained(name)] or available
 
 
-def measure(ink: np.ndarray, digit: np.ndarray,
-            probabilities: dict[str, np.ndarray] | None = None) -> Signals:
+def measure(ink: np.ndarray, digit: np.ndarray, probabilities: dict[str, np.ndarray] | None = None,
+            panel: list[str] | None = None) -> Signals:
     """The signals for one drawing: its ink map (any size) and its preprocessed 28x28 digit."""
     known = probabilities or {}
+    names = panel_models() if panel is None else panel
+    if not names:
+        raise ValueError("the verdict needs at least one model to ask")
     answers = {name: np.asarray(known[name]) if name in known else models.predict_digits(digit, name)[0]
-               for name in panel_models()}
-    distance = neighbours(digit, k=1)[0].distance if models.is_trained(KNN_MODEL) else None
+               for name in names}
+    distance = neighbours(digit, k=1)[0].distance if KNN_MODEL in names else None
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     aspect = (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1)
     return Signals(np.mean(list(answers.values()), axis=0),

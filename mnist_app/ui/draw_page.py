@@ -17,7 +17,7 @@ import streamlit as st
 from PIL import Image
 
 from mnist_app import models, preprocess
-from mnist_app.ui import class_save, common
+from mnist_app.ui import class_save, common, verdict_panel, whatif_section
 
 #: Session-state key of the canvas component (its value holds the drawing).
 CANVAS_KEY = "canvas"
@@ -60,6 +60,8 @@ def render() -> None:
         # The drawing is preprocessed once per rerun: the last step is the digit every model gets.
         pipeline, prompt = preprocessed(image)
         st.session_state[DIGIT_KEY] = None if pipeline is None else pipeline[-1].image
+        if pipeline is not None:
+            verdict_panel.show(pipeline)  # the honest answer first: "Not sure: 4 or 9?"
         answer = show_answer(pipeline, prompt, name)
         class_save.render(image, answer)  # in a class: "Was it a 7?" saves the digit for it
     if answer is None or pipeline is None:
@@ -72,6 +74,7 @@ def render() -> None:
         show_all_models(pipeline[-1].image, name)
     with sees_column:
         show_what_the_model_sees(pipeline)
+    whatif_section.render(image)
 
 
 # --- the canvas --------------------------------------------------------------------------
@@ -218,18 +221,19 @@ def show_all_models(digit: np.ndarray, chosen: str) -> None:
     """
     st.subheader("All models")
     st.html(f"<style>.st-key-card_{chosen} {{ border: 2px solid {HIGHLIGHT} !important; }}</style>")
-    untrained = []
+    untrained = [name for name in common.model_names() if not common.is_trained(name)]
+    trained = [name for name in common.model_names() if name not in untrained]
+    answers = {name: models.predict_digit(digit, name) for name in trained}
+    consensus = verdict_panel.majority({name: answer.label for name, answer in answers.items()})
     with st.container(horizontal=True, key="all_models"):
-        for name in common.model_names():
-            if not common.is_trained(name):
-                untrained.append(name)
-                continue
-            answer = models.predict_digit(digit, name)
+        for name, answer in answers.items():
             with st.container(border=True, width=CARD_WIDTH, key=f"card_{name}", gap="small"):
                 title = common.display_name(name)
                 st.caption(f"**{title}**" if name == chosen else title)
                 st.markdown(f"## {answer.label}")
                 st.caption(f"{answer.confidence:.0%} sure")
+                if note := verdict_panel.disagreement_note(answer.label, consensus):
+                    st.caption(note)
     if untrained:
         st.caption("Not trained yet: " + ", ".join(common.display_name(name) for name in untrained) + ".")
         if st.button("Train the missing models", key="train_missing"):

@@ -12,8 +12,9 @@ from collections import Counter
 import numpy as np
 import streamlit as st
 
-from mnist_app import models, preprocess
+from mnist_app import preprocess
 from mnist_app.explain import verdict as verdicts
+from mnist_app.ui import common
 
 #: Session-state key of the last drawing's verdict: (digest of its digit, verdict).
 MEMO_KEY = "verdict_memo"
@@ -25,23 +26,24 @@ def show(pipeline: list[preprocess.Step]) -> verdicts.Verdict | None:
 
     Shows nothing and returns None while no panel model is trained (the page offers training).
     """
-    if not any(models.is_trained(name) for name in verdicts.PANEL if name in models.available_models()):
+    panel = [name for name in verdicts.PANEL if name in common.model_names() and common.is_trained(name)]
+    if not panel:
         return None
-    result = remembered_verdict(pipeline)
+    result = remembered_verdict(pipeline, panel)
     box = {"digit": st.success, "unsure": st.warning, "not_a_digit": st.error}[result.status]
     with st.container(key="verdict"):
         box(f"**{result.headline}**  \n{result.reason}", icon=ICONS[result.status])
     return result
 
 
-def remembered_verdict(pipeline: list[preprocess.Step]) -> verdicts.Verdict:
-    """``verdict_from_steps(pipeline)``, computed once per drawing (and set of trained models)."""
-    trained = tuple(name for name in verdicts.PANEL if models.is_trained(name))
+def remembered_verdict(pipeline: list[preprocess.Step], panel: list[str]) -> verdicts.Verdict:
+    """``verdict_from_steps(pipeline, panel=panel)``, computed once per drawing and panel."""
+    trained = tuple(panel)
     digest = hashlib.blake2b(np.ascontiguousarray(pipeline[-1].image).tobytes(), digest_size=16).hexdigest()
     memo = st.session_state.get(MEMO_KEY)
     if memo is not None and memo[0] == (digest, trained):
         return memo[1]
-    result = verdicts.verdict_from_steps(pipeline)
+    result = verdicts.verdict_from_steps(pipeline, panel=panel)
     st.session_state[MEMO_KEY] = ((digest, trained), result)
     return result
 
