@@ -14,6 +14,7 @@ from mnist_app.ui import (
     models_page,
     our_class_page,
     server,
+    why_page,
 )
 
 st.set_page_config(page_title="MNIST classroom", page_icon=":material/draw:", layout="wide")
@@ -28,6 +29,7 @@ PAGES = [
     st.Page(confusion_page.render, title="Confusion matrix", icon=":material/grid_on:", url_path="confusion"),
     st.Page(gallery_page.render, title="Digit galleries", icon=":material/photo_library:",
             url_path="galleries"),
+    st.Page(why_page.render, title="Why did it say that?", icon=":material/psychology:", url_path="why"),
     st.Page(classroom_page.render, title="Classroom", icon=":material/school:", url_path="classroom",
             default=JOINING),
     st.Page(our_class_page.render, title="Our class", icon=":material/groups:", url_path="our-class"),
