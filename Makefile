@@ -17,8 +17,9 @@ test: $(INSTALLED) browser
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
+# Chromium, PostgreSQL and nginx for the browser, database and replica tests.
 browser:
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-system-packages.sh
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
