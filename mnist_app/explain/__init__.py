@@ -8,6 +8,7 @@ is what ``to_mnist`` returns. Submodules: :mod:`~mnist_app.explain.neighbours`,
 
 from __future__ import annotations
 
+from mnist_app.explain.evidence import evidence, ink_mask
 from mnist_app.explain.neighbours import Neighbour, Voter, neighbours, voters
 
-__all__ = ["Neighbour", "Voter", "neighbours", "voters"]
+__all__ = ["Neighbour", "Voter", "evidence", "ink_mask", "neighbours", "voters"]
