@@ -92,7 +92,7 @@ def _layout(handwriting: list[Strokes], rng: np.random.Generator) -> tuple[Strok
     count = len(handwriting)
     shapes = [np.concatenate(strokes) for strokes in handwriting]
     aspects = [max(float(np.ptp(p[:, 1]) / max(np.ptp(p[:, 0]), 1e-6)), 0.15) for p in shapes]
-    gaps = rng.uniform(-0.12, 0.35, max(count - 1, 0))  # of the digit height; below 0 they touch
+    gaps = rng.uniform(-0.06, 0.35, max(count - 1, 0))  # of the digit height; below 0 they touch
     touching = bool((gaps < 0.02).any())
     widths_per_height = sum(aspects) + float(gaps.sum())
     # Small in the frame for one digit (15-45% of the height); as wide as fits for numbers.

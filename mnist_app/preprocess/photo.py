@@ -16,7 +16,7 @@ the strokes in four steps, each shown by ``photo_steps``:
    the photo (tilted a few degrees at most), with strokes that cross them re-joined.
 
 The result is an ink map (float32 in [0, 1], 0 = paper) that ``to_mnist`` accepts like
-any drawing; ``photo_to_mnist`` and ``photo_steps`` chain the two.
+any drawing; :mod:`mnist_app.photos` chains the two.
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from scipy import ndimage
 from skimage.filters import threshold_sauvola
 
 from mnist_app.preprocess.ink import EmptyDrawingError, ink_map
-from mnist_app.preprocess.photo_files import load_photo
-from mnist_app.preprocess.pipeline import Recorder, Step, steps, to_mnist
+from mnist_app.preprocess.pipeline import Recorder
 
 #: Share of pixels exactly equal to the commonest border colour above which an image is a
 #: drawing (flat background) rather than a photo (grain and noise: hardly two pixels alike).
@@ -98,20 +97,6 @@ def photo_ink(pixels: np.ndarray, record: Recorder = None) -> np.ndarray:
     return ink_strength(contrast, cleaned)
 
 
-def photo_to_mnist(image: object) -> np.ndarray:
-    """``to_mnist`` for a photo (or a drawing): float32 (28, 28) in [0, 1]; raises like ``to_mnist``."""
-    pixels, _ = load_photo(image)
-    return to_mnist(photo_ink(pixels))
-
-
-def photo_steps(image: object) -> list[Step]:
-    """The photo's ink steps followed by ``preprocess.steps`` of the ink; the last image is the digit."""
-    pixels, _ = load_photo(image)
-    recorded: list[Step] = []
-    ink = photo_ink(pixels, record=lambda caption, picture: recorded.append(Step(caption, picture)))
-    return recorded + steps(ink)
-
-
 def darkness(pixels: np.ndarray) -> np.ndarray:
     """Float32 (H, W): 1 = darkest. The darkest channel counts, so blue ink is as dark as black."""
     colour = pixels[..., :3] if pixels.ndim == 3 else pixels
@@ -159,13 +144,18 @@ def threshold(contrast: np.ndarray) -> np.ndarray:
 
 def remove_ruled_lines(mask: np.ndarray) -> np.ndarray:
     """``mask`` without long thin horizontal/vertical lines (the same object if there are none)."""
-    lines = _lines(mask) | _lines(mask.T).T
+    cleaned = _remove_lines(mask)
+    cleaned = _remove_lines(cleaned.T).T
+    return mask if np.array_equal(cleaned, mask) else cleaned
+
+
+def _remove_lines(mask: np.ndarray) -> np.ndarray:
+    """Horizontal lines removed; a stroke that crossed one is closed again across it, there only."""
+    lines = _lines(mask)
     if not lines.any():
         return mask
     cleaned = mask & ~lines
-    # A stroke crossing a line lost the crossing: close the gap across the line, there only.
     across = ndimage.binary_closing(cleaned, structure=np.ones((2 * LINE_TILT_BAND + 1, 1), bool))
-    across |= ndimage.binary_closing(cleaned, structure=np.ones((1, 2 * LINE_TILT_BAND + 1), bool))
     return cleaned | (across & lines)
 
 
