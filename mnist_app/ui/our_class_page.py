@@ -70,7 +70,8 @@ def live_view(code: str, name: str) -> None:
                 "digit they meant.", icon=":material/hourglass_empty:")
         return
     answers = scoring.all_answers(drawings, common.model_names())
-    st.markdown(f"**{len(drawings)}** digits from **{len(scoring.per_student(drawings))}** students.")
+    students = len(scoring.per_student(drawings))
+    st.markdown(f"**{len(drawings)}** digit{_s(len(drawings))} from **{students}** student{_s(students)}.")
     counts_column, scores_column = st.columns([1, 1], gap="large")
     with counts_column:
         st.plotly_chart(per_digit_chart(scoring.per_digit(drawings)), key="our_class_counts",
@@ -146,3 +147,7 @@ def show_drawings(drawings: Sequence[classroom.Drawing], captions: Sequence[str]
     """The drawings as small images with captions (captions are plain text, never markup)."""
     if drawings:
         st.image([d.png for d in drawings], caption=list(captions), width=THUMB)
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
