@@ -91,11 +91,16 @@ def load_mnist(
 def split_stamp(split: Split, data_dir: str | os.PathLike[str] | None = None) -> tuple[object, ...] | None:
     """The identity of a split's two files on disk (paths, sizes, modification times), or None
     when one is missing. Costs two ``stat`` calls: a cheap way to tell whether the data changed."""
-    folder = paths.data_dir(data_dir)
-    try:
-        return tuple((str(folder / name), *_stamp(folder / name)) for name in SPLIT_FILES[split])
-    except OSError:
-        return None
+    folder = os.fspath(paths.data_dir(data_dir))
+    stamp: list[object] = []
+    for name in SPLIT_FILES[split]:  # os.path, not pathlib: this runs for every model on every rerun
+        path = os.path.join(folder, name)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        stamp += [path, stat.st_size, stat.st_mtime_ns]
+    return tuple(stamp)
 
 
 def download_mnist(

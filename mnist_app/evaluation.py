@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from mnist_app import models, preprocess
+from mnist_app import data, models, preprocess
 from mnist_app.data import MnistFileError, MnistUnavailableError, load_mnist
 from mnist_app.models import store
 
@@ -64,6 +64,8 @@ class Evaluation:
 
 _memo: dict[str, tuple[str, Evaluation]] = {}
 _memo_lock = threading.Lock()
+#: Evaluations seen complete, (name, model key, test files' stamp) -> accuracy.
+_seen: dict[tuple[str, str, tuple[object, ...]], float] = {}
 
 
 def evaluate(
@@ -102,6 +104,7 @@ def forget_evaluations() -> None:
     """Drop the evaluations held in memory (they stay cached on disk): a fresh start, e.g. in tests."""
     with _memo_lock:
         _memo.clear()
+        _seen.clear()
 
 
 def is_evaluated(name: str, *, data_dir: str | os.PathLike[str] | None = None) -> bool:
@@ -117,21 +120,30 @@ def known_accuracy(name: str, *, data_dir: str | os.PathLike[str] | None = None)
     """The MNIST test accuracy of ``name`` if it has been evaluated, else None (never computes)."""
     try:
         key = models.model_key(name, data_dir=data_dir, download=False)
-        test_images, test_labels = load_mnist("test", data_dir, download=False)
     except (MnistUnavailableError, MnistFileError, OSError):
         return None
+    test_stamp = data.split_stamp("test", data_dir)
+    if test_stamp is None:
+        return None
+    seen = _seen.get((name, key, test_stamp))
+    if seen is not None:
+        return seen
+    test_images, test_labels = load_mnist("test", data_dir, download=False)
     test_data = models.data_checksum(test_images, test_labels)
     hit = _memo.get(name)
     if hit is not None and hit[0] == (key, test_data):
-        return hit[1].accuracy
-    arrays_file, figures_file = store.evaluation_paths(name, key)
-    try:
-        figures = json.loads(figures_file.read_text())
-    except (OSError, ValueError):
-        return None
-    if not arrays_file.exists() or figures.get("test_data") != test_data:
-        return None
-    return float(figures["accuracy"])
+        accuracy = hit[1].accuracy
+    else:
+        arrays_file, figures_file = store.evaluation_paths(name, key)
+        try:
+            figures = json.loads(figures_file.read_text())
+        except (OSError, ValueError):
+            return None
+        if not arrays_file.exists() or figures.get("test_data") != test_data:
+            return None
+        accuracy = float(figures["accuracy"])
+    _seen[(name, key, test_stamp)] = accuracy  # an evaluation, once complete, stays valid for its key
+    return accuracy
 
 
 def _load_cached(name: str, key: str, test_data: str) -> Evaluation | None:

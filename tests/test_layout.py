@@ -26,11 +26,15 @@ def all_modules() -> dict[str, Path]:
 
 
 def imported_modules(path: Path, known: set[str]) -> set[str]:
-    """The mnist_app modules ``path`` imports when it is imported (module level, incl. TYPE_CHECKING)."""
+    """The mnist_app modules ``path`` imports at run time (anywhere but ``if TYPE_CHECKING:`` blocks)."""
     found: set[str] = set()
     this = module_name(path)
     package = this if path.name == "__init__.py" else this.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):  # type-only imports never run: drop them
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

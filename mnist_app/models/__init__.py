@@ -118,6 +118,7 @@ class _Loaded:
 
 
 _loaded: dict[str, _Loaded] = {}
+_seen_cached: set[tuple[str, str]] = set()
 _load_locks: dict[str, threading.Lock] = {}
 _locks_lock = threading.Lock()
 
@@ -151,7 +152,12 @@ def is_trained(name: str, *, data_dir: str | os.PathLike[str] | None = None) -> 
     except (data.MnistUnavailableError, data.MnistFileError, OSError):
         return False  # no data on disk: nothing can have been trained on it either
     hit = _loaded.get(name)
-    return (hit is not None and hit.key == key) or store.is_cached(name, key)
+    if (hit is not None and hit.key == key) or (name, key) in _seen_cached:
+        return True
+    if store.is_cached(name, key):
+        _seen_cached.add((name, key))  # a model file, once complete, stays valid for its key
+        return True
+    return False
 
 
 def is_loaded(name: str) -> bool:
@@ -163,6 +169,7 @@ def forget_loaded() -> None:
     """Drop the in-process models and keys (they stay cached on disk): a fresh start, e.g. in tests."""
     _loaded.clear()
     _key_memo.clear()
+    _seen_cached.clear()
 
 
 def _get_loaded(
