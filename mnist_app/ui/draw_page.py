@@ -60,9 +60,10 @@ def render() -> None:
         # The drawing is preprocessed once per rerun: the last step is the digit every model gets.
         pipeline, prompt = preprocessed(image)
         st.session_state[DIGIT_KEY] = None if pipeline is None else pipeline[-1].image
+        answers = every_answer(pipeline)  # each model asked once; the verdict, answer and cards share them
         if pipeline is not None:
-            verdict_panel.show(pipeline)  # the honest answer first: "Not sure: 4 or 9?"
-        answer = show_answer(pipeline, prompt, name)
+            verdict_panel.show(pipeline, answers)  # the honest answer first: "Not sure: 4 or 9?"
+        answer = show_answer(pipeline, prompt, name, answers)
         class_save.render(image, answer)  # in a class: "Was it a 7?" saves the digit for it
     if answer is None or pipeline is None:
         return
@@ -71,7 +72,7 @@ def render() -> None:
         st.caption(f"{common.display_name(name)}, {answer.confidence:.0%} sure. More below.")
     models_column, sees_column = st.columns([1, 1], gap="large")
     with models_column:
-        show_all_models(pipeline[-1].image, name)
+        show_all_models(answers, name)
     with sees_column:
         show_what_the_model_sees(pipeline)
     whatif_section.render(image)
@@ -155,8 +156,20 @@ def preprocessed(image: np.ndarray | None) -> tuple[list[preprocess.Step] | None
         return None, f"{error} {PROMPT}"
 
 
-def show_answer(pipeline: list[preprocess.Step] | None, prompt: str, name: str) -> models.Prediction | None:
-    """The chosen model's answer: the digit, big, its confidence and the ten probabilities.
+def every_answer(pipeline: list[preprocess.Step] | None) -> dict[str, models.Prediction]:
+    """Every trained model's answer for the drawing's digit (none while there is nothing to answer)."""
+    if pipeline is None:
+        return {}
+    digit = pipeline[-1].image
+    trained = [name for name in common.model_names() if common.is_trained(name)]
+    return {name: models.predict_digit(digit, name) for name in trained}
+
+
+def show_answer(
+    pipeline: list[preprocess.Step] | None, prompt: str, name: str, answers: dict[str, models.Prediction]
+) -> models.Prediction | None:
+    """The chosen model's answer (from ``answers``): the digit, big, its confidence and the ten
+    probabilities.
 
     Returns None, after saying why, when there is nothing to answer: a blank canvas (or only
     specks) or an untrained model (then it offers to train it).
@@ -165,10 +178,10 @@ def show_answer(pipeline: list[preprocess.Step] | None, prompt: str, name: str) 
         if pipeline is None:
             st.info(prompt, icon=":material/draw:")
             return None
-        if not common.is_trained(name):
+        answer = answers.get(name)
+        if answer is None:
             offer_training(name)
             return None
-        answer = models.predict_digit(pipeline[-1].image, name)
         st.markdown(f"<div class='answer-digit'>{answer.label}</div>", unsafe_allow_html=True)
         st.markdown(f"**{common.display_name(name)}** says **{answer.label}**, {answer.confidence:.0%} sure.")
         st.plotly_chart(
@@ -214,16 +227,14 @@ def offer_training(name: str) -> None:
 # --- every model, and what the model sees ----------------------------------------------------
 
 
-def show_all_models(digit: np.ndarray, chosen: str) -> None:
-    """Every trained model's answer for the same drawing, side by side, as small cards.
+def show_all_models(answers: dict[str, models.Prediction], chosen: str) -> None:
+    """Every trained model's answer (``answers``) for the same drawing, side by side, as small cards.
 
     The chosen model's card has a red border and its name in bold.
     """
     st.subheader("All models")
     st.html(f"<style>.st-key-card_{chosen} {{ border: 2px solid {HIGHLIGHT} !important; }}</style>")
-    untrained = [name for name in common.model_names() if not common.is_trained(name)]
-    trained = [name for name in common.model_names() if name not in untrained]
-    answers = {name: models.predict_digit(digit, name) for name in trained}
+    untrained = [name for name in common.model_names() if name not in answers]
     consensus = verdict_panel.majority({name: answer.label for name, answer in answers.items()})
     with st.container(horizontal=True, key="all_models"):
         for name, answer in answers.items():

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
 
 import numpy as np
 import streamlit as st
 
-from mnist_app import preprocess
+from mnist_app import models, preprocess
 from mnist_app.explain import verdict as verdicts
 from mnist_app.ui import common
 
@@ -21,29 +22,34 @@ MEMO_KEY = "verdict_memo"
 ICONS = {"digit": ":material/check_circle:", "unsure": ":material/help:", "not_a_digit": ":material/block:"}
 
 
-def show(pipeline: list[preprocess.Step]) -> verdicts.Verdict | None:
+def show(pipeline: list[preprocess.Step], answers: Mapping[str, models.Prediction] | None = None
+         ) -> verdicts.Verdict | None:
     """The verdict on the drawing (from its ``preprocess.steps``), in a box coloured by status.
 
-    Shows nothing and returns None while no panel model is trained (the page offers training).
+    ``answers``: models' ``Prediction``s for this drawing already computed (name -> answer),
+    so the panel does not ask those models again. Shows nothing and returns None while no
+    panel model is trained (the page offers training).
     """
     panel = [name for name in verdicts.PANEL if name in common.model_names() and common.is_trained(name)]
     if not panel:
         return None
-    result = remembered_verdict(pipeline, panel)
+    known = {name: answer.probabilities for name, answer in (answers or {}).items()}
+    result = remembered_verdict(pipeline, panel, known)
     box = {"digit": st.success, "unsure": st.warning, "not_a_digit": st.error}[result.status]
     with st.container(key="verdict"):
         box(f"**{result.headline}**  \n{result.reason}", icon=ICONS[result.status])
     return result
 
 
-def remembered_verdict(pipeline: list[preprocess.Step], panel: list[str]) -> verdicts.Verdict:
+def remembered_verdict(pipeline: list[preprocess.Step], panel: list[str],
+                       probabilities: dict[str, np.ndarray] | None = None) -> verdicts.Verdict:
     """``verdict_from_steps(pipeline, panel=panel)``, computed once per drawing and panel."""
     trained = tuple(panel)
     digest = hashlib.blake2b(np.ascontiguousarray(pipeline[-1].image).tobytes(), digest_size=16).hexdigest()
     memo = st.session_state.get(MEMO_KEY)
     if memo is not None and memo[0] == (digest, trained):
         return memo[1]
-    result = verdicts.verdict_from_steps(pipeline, panel=panel)
+    result = verdicts.verdict_from_steps(pipeline, panel=panel, probabilities=probabilities or None)
     st.session_state[MEMO_KEY] = ((digest, trained), result)
     return result
 
