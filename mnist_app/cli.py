@@ -2,7 +2,7 @@
 
     mnist-app train [--models all|a,b] [--data-dir D]
     mnist-app evaluate [--models all|a,b] [--confusion] [--data-dir D]
-    mnist-app predict IMAGE [--model NAME|all] [--data-dir D]
+    mnist-app predict IMAGE [--model NAME|all] [--number] [--data-dir D]
     mnist-app class create NAME | list | export CODE FILE | import FILE
 
 Errors (a bad model name, a missing file, an unreadable image, no MNIST) print one
@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("image", type=Path, metavar="IMAGE", help="PNG or JPEG file")
     predict.add_argument("--model", default="mlp", metavar="NAME|all",
                          help=f"model to ask, or 'all' (default: mlp; choices: {names})")
+    predict.add_argument("--number", action="store_true",
+                         help="read a whole number (several digits, left to right) instead of one digit")
     _add_data_dir_option(predict)
     predict.set_defaults(run=run_predict)
     classroom_cli.add_commands(commands)  # mnist-app class create|list|export|import
@@ -197,6 +199,8 @@ def format_confusion(result: Evaluation) -> str:
 def run_predict(args: argparse.Namespace) -> int:
     """``mnist-app predict IMAGE``."""
     names = models.available_models() if args.model.strip().lower() == "all" else parse_models(args.model)
+    if args.number:
+        return run_predict_number(args, names)
     image = read_image(args.image)
     digit = preprocess.to_mnist(image)  # fails early and clearly on a blank or unusable image
     for name in names:
@@ -206,6 +210,20 @@ def run_predict(args: argparse.Namespace) -> int:
         runners_up = np.argsort(answer.probabilities)[::-1][1:3]
         others = ", ".join(f"{d}: {answer.probabilities[d]:.0%}" for d in runners_up)
         print(f"{models.get_spec(name).display_name:<22} {answer.label}  ({answer.confidence:.0%}; {others})")
+    return 0
+
+
+def run_predict_number(args: argparse.Namespace, names: list[str]) -> int:
+    """``mnist-app predict IMAGE --number``: the number, then each digit's answer and confidence."""
+    from mnist_app import numbers
+
+    for name in names:
+        models.get_model(name, data_dir=args.data_dir, progress=_stderr_progress)  # trains if needed
+        _clear_status()
+        reading = numbers.read_number(args.image, name)  # the path: EXIF, big photos read shrunk
+        digits = ", ".join(f"{digit}: {confidence:.0%}"
+                           for digit, confidence in zip(reading.digits, reading.confidences, strict=True))
+        print(f"{models.get_spec(name).display_name:<22} {reading.text}  ({digits})")
     return 0
 
 
