@@ -73,7 +73,7 @@ def test_join_by_link_draw_correct_and_see_it_live_on_our_class(browser, class_s
     assert (saved.label, saved.student) == (7, "Ada")
     # The teacher's page updates by itself (the live fragment), without a reload.
     expect(teacher.get_by_text("1 digit from 1 student")).to_be_visible(timeout=30_000)
-    expect(teacher.get_by_text(re.compile(r"meant 7: fooled \d+ of \d+ · Ada"))).to_be_visible()
+    expect(teacher.get_by_text(re.compile(r"meant 7: fooled \d+ of \d+ · Ada"))).to_be_visible(timeout=30_000)
     teacher.screenshot(path=screenshot_dir / "class-teacher-live.png", full_page=True)
     teacher.context.close()
     student.context.close()

@@ -1,0 +1,131 @@
+"""nginx in front of several ``streamlit run`` replicas, on loopback (Debian's ``nginx`` package).
+
+The same proxy settings as docs/deploy.md: sticky sessions by client address (``ip_hash``:
+a Streamlit session lives in one server process) and websockets proxied (Streamlit talks
+over one). Everything nginx writes goes into a temporary folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mnist_app.testing.browser import free_port
+
+NGINX = Path("/usr/sbin/nginx")
+START_SECONDS = 20
+
+CONFIG = """\
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+    log_format upstreams '$remote_addr $upstream_addr "$request" $status';
+    access_log {folder}/access.log upstreams;
+    client_body_temp_path {folder}/client_body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+{body}
+}}
+"""
+
+#: The part of the configuration a school copies (docs/deploy.md shows it).
+SITE = """\
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        ''      close;
+    }}
+    upstream mnist_app {{
+        ip_hash;  # sticky: one student's session stays on one replica
+{servers}
+    }}
+    server {{
+        listen {listen};
+        client_max_body_size 120m;  # class ZIP imports
+        location / {{
+            proxy_pass http://mnist_app;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_read_timeout 1h;
+            proxy_buffering off;
+        }}
+    }}"""
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """A running nginx: its base URL, and its access log (client, upstream replica, request, status)."""
+
+    url: str
+    access_log: Path
+
+    def upstreams_used(self) -> set[str]:
+        """The replica addresses (``host:port``) nginx has sent requests to so far."""
+        lines = self.access_log.read_text().splitlines() if self.access_log.exists() else []
+        return {line.split()[1] for line in lines if len(line.split()) > 1 and line.split()[1] != "-"}
+
+
+class NginxUnavailable(RuntimeError):
+    """nginx is not installed or would not start; the message says why."""
+
+
+def site_config(listen: str, upstreams: Sequence[str]) -> str:
+    """The ``upstream`` and ``server`` blocks for replicas at ``upstreams`` (``host:port``)."""
+    servers = "\n".join(f"        server {address};" for address in upstreams)
+    return SITE.format(listen=listen, servers=servers)
+
+
+@contextlib.contextmanager
+def nginx_proxy(upstream_ports: Sequence[int]) -> Iterator[Proxy]:
+    """nginx on a free loopback port in front of ``upstream_ports``; yields it, then stops it."""
+    if not NGINX.is_file():
+        raise NginxUnavailable(f"nginx not found at {NGINX}: apt-get install -y nginx "
+                               "(scripts/ensure-system-packages.sh)")
+    folder = Path(tempfile.mkdtemp(prefix="mnist-app-nginx-"))
+    port = free_port()
+    body = site_config(f"127.0.0.1:{port}", [f"127.0.0.1:{p}" for p in upstream_ports])
+    config = folder / "nginx.conf"
+    config.write_text(CONFIG.format(folder=folder, body=body))
+    server = subprocess.Popen([str(NGINX), "-c", str(config), "-p", str(folder), "-g", "daemon off;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait(server, url, folder)
+        yield Proxy(url, folder / "access.log")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait(server: subprocess.Popen[bytes], url: str, folder: Path) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            error = server.stderr.read().decode() if server.stderr else ""
+            raise NginxUnavailable(f"nginx exited with {server.returncode}: {error[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    log = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
+    raise NginxUnavailable(f"nginx did not answer within {START_SECONDS} s: {log[-2000:]}")
