@@ -7,7 +7,7 @@ import streamlit as st
 
 from mnist_app.evaluation import Evaluation
 from mnist_app.report import charts
-from mnist_app.ui import common, reports
+from mnist_app.ui import calibration_section, common, reports
 
 TABLE_COLUMNS = {
     "model": st.column_config.TextColumn("Model"),
@@ -66,3 +66,4 @@ def render() -> None:
         "Training time is measured once when the model is trained; time per drawing is the median "
         "of repeated single-digit answers on this computer, so both depend on how busy it is."
     )
+    calibration_section.render(evaluations)
