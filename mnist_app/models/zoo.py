@@ -22,7 +22,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
-from mnist_app.models import cnn, cnn_network
+from mnist_app.models import cnn, cnn_network, store
+from mnist_app.models.quick_forest import load_quick_forest
 from mnist_app.models.registry import MODELS, SEED, ModelSpec, Progress, register
 
 # --- the seven classic models --------------------------------------------------------------------
@@ -120,6 +121,7 @@ for _spec in (
         "random_forest", "Random forest",
         "100 decision trees, each trained on a random part of the data, vote together.",
         _random_forest, fit_seconds_hint=15,
+        load=load_quick_forest(store.signed_pickle_load),  # one drawing: 16 ms -> 2 ms
     ),
     ModelSpec(
         "decision_tree", "Decision tree",
