@@ -76,7 +76,7 @@ class _CanvasValues:
         socket.on("framereceived", self._on_received)
 
     def _on_sent(self, payload: str | bytes) -> None:
-        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from mnist_app.ui.protocol import BackMsg
 
         if isinstance(payload, str):
             return
@@ -90,7 +90,7 @@ class _CanvasValues:
                 self.finished_before_last_value = self.finished_runs
 
     def _on_received(self, payload: str | bytes) -> None:
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from mnist_app.ui.protocol import ForwardMsg
 
         if isinstance(payload, str):
             return

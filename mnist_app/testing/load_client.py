@@ -22,11 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from mnist_app.testing.handwriting import RecordedDigit, Recording
+from mnist_app.ui.protocol import BackMsg, ForwardMsg, WidgetState
 
 #: A script run that has not finished after this long is an error.
 RUN_TIMEOUT = 30.0
