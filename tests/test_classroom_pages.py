@@ -225,15 +225,15 @@ def test_our_class_counts_scores_and_shows_the_digits_that_fooled_the_models(sto
 
 def test_our_class_confusion_cell_opens_the_class_digits(store) -> None:
     code, _ = store.create_class("7B maths")
-    store.save_drawing(code, canvas_digit(1), 7, student="Ada", answers=fake_answers(1))
+    store.save_drawing(code, canvas_digit(1), 7, student="_Ada_", answers=fake_answers(1))
     store.save_drawing(code, canvas_digit(7), 7, student="Bo", answers=fake_answers(7))
     at = page_app("our_class_page")
-    at.session_state[class_state.MEMBERSHIP_KEY] = class_state.Membership(code, "7B maths", "Ada")
+    at.session_state[class_state.MEMBERSHIP_KEY] = class_state.Membership(code, "7B maths", "Bo")
     at.session_state["our_class_cell"] = (7, 1)  # a click on the cell "meant 7, said 1"
     at.run()
     assert "Meant 7" in all_text(at) and ": 1**" in all_text(at)
     cell_captions = at.get("image")[0].captions
-    assert cell_captions == ["Ada"]
+    assert cell_captions == [r"\_Ada\_"], "a nickname is shown as typed, never as Markdown"
 
 
 def test_teacher_controls_need_the_key_and_confirm_before_deleting(store) -> None:
@@ -262,3 +262,14 @@ def test_teacher_controls_need_the_key_and_confirm_before_deleting(store) -> Non
     at.button(key=f"confirm-class-{code}").click().run()
     with pytest.raises(classroom.UnknownClassError):
         store.class_name(code)
+
+
+def test_our_class_with_the_database_unreachable_says_so_without_a_traceback(store, monkeypatch) -> None:
+    from mnist_app.testing.browser import free_port
+
+    monkeypatch.setenv(classroom.DATABASE_URL_ENV, f"postgresql+psycopg://app@127.0.0.1:{free_port()}/none")
+    at = page_app("our_class_page")
+    at.session_state[class_state.MEMBERSHIP_KEY] = class_state.Membership("ACDEFG", "7B maths", "Ada")
+    at.run()
+    assert not at.exception
+    assert "Cannot reach the class database" in str(at.error[0].value).replace("\\", "")

@@ -128,7 +128,7 @@ def confusion_section(drawings: Sequence[classroom.Drawing], predicted, name: st
         true, answer = cell
         found = scoring.cell(drawings, predicted, true, answer)
         st.markdown(f"**Meant {true}, {common.display_name(name)} said {answer}: {len(found)}**")
-        show_drawings(found[:SHOWN], [f"{d.student}" for d in found[:SHOWN]])
+        show_drawings(found[:SHOWN], [class_state.plain(d.student) for d in found[:SHOWN]])
 
 
 def fooled_section(drawings: Sequence[classroom.Drawing], answers: dict) -> None:
@@ -140,11 +140,12 @@ def fooled_section(drawings: Sequence[classroom.Drawing], answers: dict) -> None
         return
     shown = fooled[:SHOWN]
     show_drawings([d for d, _ in shown],
-                  [f"meant {d.label}: fooled {n} of {len(answers)} · {d.student}" for d, n in shown])
+                  [f"meant {d.label}: fooled {n} of {len(answers)} · {class_state.plain(d.student)}"
+                   for d, n in shown])
 
 
 def show_drawings(drawings: Sequence[classroom.Drawing], captions: Sequence[str]) -> None:
-    """The drawings as small images with captions (captions are plain text, never markup)."""
+    """The drawings as small images with captions (Streamlit reads captions as Markdown: callers escape)."""
     if drawings:
         st.image([d.png for d in drawings], caption=list(captions), width=THUMB)
 
