@@ -81,6 +81,7 @@ def test_a_join_link_fills_in_the_code_and_joining_remembers_the_class(store) ->
     at.query_params[class_state.CLASS_PARAM] = code
     at.run()
     assert text_input(at, "Class code").value == code
+    assert [e.label for e in at.expander] == ["Teachers: create a class"], "students see the join form first"
     text_input(at, "Your nickname").input("Ada")
     button(at, "Join").click().run()
     assert not at.exception

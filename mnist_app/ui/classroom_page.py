@@ -24,6 +24,11 @@ QR_WIDTH = 380
 def render() -> None:
     """Draw the page."""
     st.title(":material/school: Classroom")
+    if class_state.arriving_with_code():  # a student from a join link: just the join form
+        join_section()
+        with st.expander("Teachers: create a class"):
+            create_section()
+        return
     join_column, create_column = st.columns(2, gap="large")
     with join_column:
         join_section()
