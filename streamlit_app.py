@@ -13,6 +13,7 @@ from mnist_app.ui import (
     gallery_page,
     models_page,
     our_class_page,
+    photo_page,
     server,
     why_page,
 )
@@ -25,6 +26,7 @@ JOINING = class_state.arriving_with_code()
 PAGES = [
     st.Page(draw_page.render, title="Draw a digit", icon=":material/draw:", url_path="draw",
             default=not JOINING),
+    st.Page(photo_page.render, title="Photo of a digit", icon=":material/photo_camera:", url_path="photo"),
     st.Page(models_page.render, title="Compare the models", icon=":material/leaderboard:", url_path="models"),
     st.Page(confusion_page.render, title="Confusion matrix", icon=":material/grid_on:", url_path="confusion"),
     st.Page(gallery_page.render, title="Digit galleries", icon=":material/photo_library:",

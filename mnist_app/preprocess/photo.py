@@ -78,9 +78,9 @@ def photo_ink(pixels: np.ndarray, record: Recorder = None) -> np.ndarray:
     """
     if is_drawing(pixels):
         return ink_map(pixels)
-    if record:
-        record("The photo, upright", pixels)
     dark, background = estimate_background(darkness(pixels))
+    if record:
+        record("The photo, upright, in grey", 1.0 - dark)
     if record:
         record("Paper and light, estimated (strokes filled in)", 1.0 - background)
     contrast = np.clip(dark - background, 0.0, 1.0) / np.maximum(1.0 - background, 0.05)
@@ -90,10 +90,10 @@ def photo_ink(pixels: np.ndarray, record: Recorder = None) -> np.ndarray:
     if not mask.any():
         raise EmptyDrawingError("No ink found in the photo: write the digit darker or bigger.")
     if record:
-        record("Adaptive threshold (Sauvola): ink or paper", mask)
+        record("Adaptive threshold (Sauvola): ink or paper", mask.astype(np.float32))
     cleaned = remove_ruled_lines(mask)
     if record and cleaned is not mask:
-        record("Ruled lines removed", cleaned)
+        record("Ruled lines removed", cleaned.astype(np.float32))
     return ink_strength(contrast, cleaned)
 
 

@@ -17,7 +17,7 @@ import streamlit as st
 from PIL import Image
 
 from mnist_app import models, preprocess
-from mnist_app.ui import class_save, common, verdict_panel, whatif_section
+from mnist_app.ui import class_save, common, number_canvas, verdict_panel, whatif_section
 
 #: Session-state key of the canvas component (its value holds the drawing).
 CANVAS_KEY = "canvas"
@@ -51,6 +51,9 @@ def render() -> None:
     """The whole page (the entry point ``st.Page`` runs)."""
     st.html(PAGE_CSS)
     st.title(":material/draw: Draw a digit")
+    if st.toggle("Whole number (wide canvas)", key=number_canvas.TOGGLE_KEY):
+        number_canvas.render()  # several digits, read as one number
+        return
     canvas_column, answer_column = st.columns([1, 1], gap="large")
     with canvas_column:
         image = drawing_canvas()
