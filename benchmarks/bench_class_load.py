@@ -12,6 +12,8 @@ students a real Chromium also opens the page and draws a digit halfway through.
 Server CPU and memory are read from the server process itself (/proc/PID). The results
 are printed as Markdown rows for docs/benchmarks.md.
 
+``--replicas 2`` starts two server processes and shares the students out between them,
+as the sticky proxy of docs/deploy.md does (one Python process uses one core at most).
 ``--streamlit-defaults`` measures Streamlit's defaults instead (a full garbage collection
 after every rerun, no gc.freeze), to show what the project's settings save.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import tempfile
@@ -143,31 +146,36 @@ class BrowserProbe(threading.Thread):
 
 
 def measure(students: int, args: argparse.Namespace, recording: handwriting.Recording, log_dir: Path) -> str:
-    """One fresh server, N students: one Markdown row."""
+    """Fresh server(s), N students: one Markdown row."""
     defaults = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true", "MNIST_APP_GC_FREEZE": "0"}
     env = defaults if args.streamlit_defaults else {}
+    logs = [log_dir / f"server-{students}-{replica}.log" for replica in range(args.replicas)]
     started = time.monotonic()
-    with browser.streamlit_process(log_dir / f"server-{students}.log", env) as (url, server):
-        answered = asyncio.run(first_answer(url, recording)) - started
-        wait_until_quiet(server.pid)
-        per_rerun = asyncio.run(cpu_per_rerun(url, server.pid, recording))
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(browser.streamlit_process(log, env)) for log in logs]
+        urls, pids = [url for url, _ in servers], [server.pid for _, server in servers]
+        answered = asyncio.run(first_answer(urls[0], recording)) - started
+        for url in urls[1:]:  # a replica loads its models when its first page runs
+            asyncio.run(first_answer(url, recording))
+        for pid in pids:
+            wait_until_quiet(pid)
+        per_rerun = asyncio.run(cpu_per_rerun(urls[0], pids[0], recording))
         behaviour = load_client.Behaviour(duration=args.duration, interval=args.interval,
                                           models=tuple(args.switch_models))
-        probe = BrowserProbe(url, recording.model, args.duration / 2) if students >= 30 else None
-        cpu_start, rss_start = server_usage(server.pid)
+        probe = BrowserProbe(urls[-1], recording.model, args.duration / 2) if students >= 30 else None
+        cpu_start, rss_start = total_usage(pids)
         samples: list[int] = []
-        sampler = threading.Thread(target=_sample_rss, args=(server.pid, samples, args.duration + 30),
-                                   daemon=True)
+        sampler = threading.Thread(target=_sample_rss, args=(pids, samples, args.duration + 30), daemon=True)
         sampler.start()
         if probe:
             probe.start()
         client_cpu = time.process_time()
-        reports = asyncio.run(load_client.class_of(url, recording, behaviour, students))
+        reports = asyncio.run(load_client.class_of(urls, recording, behaviour, students))
         client_cpu = time.process_time() - client_cpu
-        cpu_end, rss_end = server_usage(server.pid)
+        cpu_end, rss_end = total_usage(pids)
         if probe:
             probe.join(120)
-    log = (log_dir / f"server-{students}.log").read_text()
+    log = "".join(path.read_text() for path in logs)
     latencies = [latency for report in reports for _, latency in report.latencies]
     strokes = sum(report.strokes for report in reports)
     runs = sum(report.runs for report in reports)
@@ -197,11 +205,17 @@ def _probe_cell(probe: BrowserProbe | None) -> str:
     return f"{probe.page_load:.2f} / {probe.answer:.2f}"
 
 
-def _sample_rss(pid: int, samples: list[int], limit: float) -> None:
+def total_usage(pids: list[int]) -> tuple[float, int]:
+    """``server_usage`` summed over several server processes."""
+    usages = [server_usage(pid) for pid in pids]
+    return sum(cpu for cpu, _ in usages), sum(rss for _, rss in usages)
+
+
+def _sample_rss(pids: list[int], samples: list[int], limit: float) -> None:
     end = time.monotonic() + limit
     while time.monotonic() < end:
         try:
-            samples.append(server_usage(pid)[1])
+            samples.append(total_usage(pids)[1])
         except OSError:
             return
         time.sleep(5)
@@ -222,6 +236,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=180.0, help="seconds of drawing per class size")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between a student's strokes")
     parser.add_argument("--model", default=None, help="registry name of the model the students use")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="server processes; students are shared out in turn, as a sticky proxy does")
     parser.add_argument("--streamlit-defaults", action="store_true",
                         help="Streamlit's default post-run gc.collect and no gc.freeze")
     args = parser.parse_args()
@@ -236,6 +252,7 @@ def main() -> None:
     print(f"recorded {len(recording.digits)} digits, browser answers "
           f"{[(d.digit, d.answer) for d in recording.digits]}; model {recording.model}; "
           f"{'Streamlit defaults' if args.streamlit_defaults else 'project settings'}; "
+          f"{args.replicas} server process(es); "
           f"{args.duration:.0f} s, a stroke every {args.interval:.1f} s; logs in {log_dir}")
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
     print(HEADER, flush=True)

@@ -18,6 +18,7 @@ import random
 import re
 import time
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,15 +232,20 @@ async def _checked(report: StudentReport, pending: object, what: str) -> Run | N
     return run
 
 
-async def class_of(base_url: str, recording: Recording, behaviour: Behaviour, students: int,
-                   seed: int = 0) -> list[StudentReport]:
-    """``students`` simulated students at once, arriving over the first interval."""
+async def class_of(base_url: str | Sequence[str], recording: Recording, behaviour: Behaviour,
+                   students: int, seed: int = 0) -> list[StudentReport]:
+    """``students`` simulated students at once, arriving over ``behaviour.arrive_within``.
+
+    Several base URLs (replicas) share the students out in turn, as a sticky proxy would.
+    """
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     return list(await asyncio.gather(*(
-        student(base_url, recording, behaviour, seed * 1000 + index) for index in range(students)
+        student(urls[index % len(urls)], recording, behaviour, seed * 1000 + index)
+        for index in range(students)
     )))
 
 
-def run_class(base_url: str, recording: Recording, behaviour: Behaviour, students: int,
+def run_class(base_url: str | Sequence[str], recording: Recording, behaviour: Behaviour, students: int,
               seed: int = 0) -> list[StudentReport]:
     """``class_of`` from synchronous code, in a thread of its own (so it also runs where an
     event loop is already running, e.g. beside Playwright's synchronous API)."""
