@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
 from mnist_app import preprocess, synth, synth_nondigits
 from mnist_app.data import load_mnist
-from mnist_app.explain import verdict as verdicts
+
+# The module, not the function ``explain.verdict`` that shares its name.
+verdicts = importlib.import_module("mnist_app.explain.verdict")
 
 #: Classic models only (the CNN is optional); the decision rules are the same.
 PANEL = ["knn", "svm"]

@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_app import models, preprocess
-from mnist_app.explain import verdict as verdicts
+from mnist_app.explain.verdict import PANEL, Verdict, verdict_from_steps
 from mnist_app.ui import common
 
 #: Session-state key of the last drawing's verdict: (digest of its digit, verdict).
@@ -23,14 +23,14 @@ ICONS = {"digit": ":material/check_circle:", "unsure": ":material/help:", "not_a
 
 
 def show(pipeline: list[preprocess.Step], answers: Mapping[str, models.Prediction] | None = None
-         ) -> verdicts.Verdict | None:
+         ) -> Verdict | None:
     """The verdict on the drawing (from its ``preprocess.steps``), in a box coloured by status.
 
     ``answers``: models' ``Prediction``s for this drawing already computed (name -> answer),
     so the panel does not ask those models again. Shows nothing and returns None while no
     panel model is trained (the page offers training).
     """
-    panel = [name for name in verdicts.PANEL if name in common.model_names() and common.is_trained(name)]
+    panel = [name for name in PANEL if name in common.model_names() and common.is_trained(name)]
     if not panel:
         return None
     known = {name: answer.probabilities for name, answer in (answers or {}).items()}
@@ -42,14 +42,14 @@ def show(pipeline: list[preprocess.Step], answers: Mapping[str, models.Predictio
 
 
 def remembered_verdict(pipeline: list[preprocess.Step], panel: list[str],
-                       probabilities: dict[str, np.ndarray] | None = None) -> verdicts.Verdict:
+                       probabilities: dict[str, np.ndarray] | None = None) -> Verdict:
     """``verdict_from_steps(pipeline, panel=panel)``, computed once per drawing and panel."""
     trained = tuple(panel)
     digest = hashlib.blake2b(np.ascontiguousarray(pipeline[-1].image).tobytes(), digest_size=16).hexdigest()
     memo = st.session_state.get(MEMO_KEY)
     if memo is not None and memo[0] == (digest, trained):
         return memo[1]
-    result = verdicts.verdict_from_steps(pipeline, panel=panel, probabilities=probabilities or None)
+    result = verdict_from_steps(pipeline, panel=panel, probabilities=probabilities or None)
     st.session_state[MEMO_KEY] = ((digest, trained), result)
     return result
 
