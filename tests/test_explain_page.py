@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_app import data, models, preprocess
+from mnist_app import data, explain, models, preprocess
 from mnist_app.explain import datamap
 from mnist_app.ui import draw_page
 
@@ -53,8 +53,10 @@ def test_every_model_explains_its_answer(name: str, digit: np.ndarray) -> None:
     captions = " ".join(caption.value for caption in app.caption)
     assert f"towards {answer}" in captions
     assert f"Evidence for {answer}" in chart_specs(app)
-    neighbour_images = app.get("imgs")
-    assert neighbour_images and "distance" in str(neighbour_images[0].proto)
+    nearest = explain.neighbours(digit)
+    assert app.get("image")[0].captions == [
+        f"a {n.label}, distance {n.distance:.2f}" + (" · k-NN voted" if n.index in voted else "")
+        for n in nearest for voted in [{v.index for v in explain.voters(digit)}]]
 
 
 def test_a_student_can_ask_why_not_another_digit(digit: np.ndarray) -> None:
