@@ -24,8 +24,10 @@ _drawn: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 _drawn_lock = threading.Lock()
 
 
-def drawn_digits(n: int = DRAWN_N, seed: int = DRAWN_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` drawn digits preprocessed as the app does: float32 (n, 28, 28) and labels; made once."""
+def drawn_digits(n: int | None = None, seed: int = DRAWN_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` (default ``DRAWN_N``) drawn digits preprocessed as the app does: float32 (n, 28, 28)
+    and labels; made once per process."""
+    n = DRAWN_N if n is None else n
     with _drawn_lock:
         if (n, seed) not in _drawn:
             canvases, labels = synth.make_drawn_benchmark(n, seed=seed)
@@ -34,7 +36,7 @@ def drawn_digits(n: int = DRAWN_N, seed: int = DRAWN_SEED) -> tuple[np.ndarray, 
         return _drawn[(n, seed)]
 
 
-def drawn_digit_probabilities(name: str, n: int = DRAWN_N, seed: int = DRAWN_SEED,
+def drawn_digit_probabilities(name: str, n: int | None = None, seed: int = DRAWN_SEED,
                               *, calibrated: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Model ``name``'s probabilities (n, 10) for the drawn digits, and the true labels."""
     digits, labels = drawn_digits(n, seed)
