@@ -41,7 +41,7 @@ def signing_key_file() -> Path:
 
 
 def app_data_dir() -> Path:
-    """The app's own data (e.g. the classes' database): ``$MNIST_APP_DATA_DIR``, else the per-user data dir."""
+    """The app's own data (the classes' database): ``$MNIST_APP_DATA_DIR``, else the per-user data dir."""
     from_env = os.environ.get(APP_DATA_DIR_ENV)
     if from_env:
         return Path(from_env).expanduser()

@@ -68,6 +68,12 @@ class ClassroomStore:
         self._engine = database.make_engine(url, busy_timeout=busy_timeout)
         self._schema_ready = False
         self._schema_lock = threading.Lock()
+        # SQLite lets one writer in at a time and its busy handler is not fair: under load, one
+        # of twenty threads can lose every retry until the timeout. Queue this process's writers
+        # here instead; the busy timeout then only covers other processes.
+        sqlite = self._engine.dialect.name == "sqlite"
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if sqlite else contextlib.nullcontext())
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -145,12 +151,10 @@ class ClassroomStore:
             connection.execute(sa.insert(schema.drawings).values(**row))
         return row["id"]
 
-    def drawings(self, code: str, *, since: dt.datetime | None = None) -> list[Drawing]:
-        """Class ``code``'s drawings, oldest first (only those after ``since`` if given)."""
+    def drawings(self, code: str) -> list[Drawing]:
+        """Class ``code``'s drawings, oldest first."""
         code = codes.clean_class_code(code)
         query = sa.select(schema.drawings).where(schema.drawings.c.class_code == code)
-        if since is not None:
-            query = query.where(schema.drawings.c.created_at > since)
         with self._reading() as connection:
             self._require_class(connection, code)
             order = (schema.drawings.c.created_at, schema.drawings.c.id)
@@ -238,7 +242,8 @@ class ClassroomStore:
         """One transaction (the schema made first), database failures turned into plain errors."""
         with database.plain_errors(self.url):
             self._ensure_schema()
-            with self._engine.connect() as connection:
+            queue = self._write_lock if write else contextlib.nullcontext()
+            with queue, self._engine.connect() as connection:
                 connection.execution_options(**{database.WRITE: write})
                 with connection.begin():
                     yield connection

@@ -18,6 +18,7 @@ from mnist_app import classroom
 #: Session-state keys.
 MEMBERSHIP_KEY = "class_membership"
 TEACHER_KEYS_KEY = "class_teacher_keys"
+CREATED_KEY = "class_created"  # the class this session created last (its code stays on screen)
 #: The query parameter of the join link.
 CLASS_PARAM = "class"
 FALLBACK_ADDRESS = "http://localhost:8501"

@@ -16,8 +16,6 @@ from streamlit.errors import StreamlitAPIException
 from mnist_app import classroom
 from mnist_app.ui import class_state, draw_page
 
-#: Session-state key of the class this session created last (its code stays on screen).
-CREATED_KEY = "class_created"
 QR_WIDTH = 380
 
 
@@ -86,8 +84,8 @@ def create_section() -> None:
                 st.error(class_state.plain(error), icon=":material/error:")
             else:
                 class_state.remember_teacher_key(code, new_key)
-                st.session_state[CREATED_KEY] = code
-    code = st.session_state.get(CREATED_KEY)
+                st.session_state[class_state.CREATED_KEY] = code
+    code = st.session_state.get(class_state.CREATED_KEY)
     if code is not None:
         show_join_code(code, new_key)
 

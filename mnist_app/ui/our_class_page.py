@@ -40,7 +40,8 @@ def render() -> None:
 def chosen_class() -> str | None:
     """The class shown: the one joined or created in this session, else a code typed here."""
     joined = class_state.membership()
-    default = joined.code if joined else st.session_state.get("class_created") or class_state.code_in_link()
+    created = st.session_state.get(class_state.CREATED_KEY)
+    default = joined.code if joined else created or class_state.code_in_link()
     if CODE_KEY not in st.session_state:
         st.session_state[CODE_KEY] = default or ""
     typed = st.text_input("Class code", key=CODE_KEY, max_chars=12, placeholder="e.g. K7MXQ4")
