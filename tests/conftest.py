@@ -133,17 +133,20 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """A PostgreSQL server started for the tests; yields its URL (skipped without it, failed in CI)."""
-    from mnist_app.testing.postgres import PostgresUnavailable, postgres_server
+    from mnist_app.testing.postgres import PostgresServer, PostgresUnavailable
 
+    server = None
     try:
-        server = postgres_server()
-        url = server.__enter__()
+        server = PostgresServer()
+        server.start()
     except PostgresUnavailable as error:
+        if server is not None:
+            server.remove()
         _skip_or_fail(str(error))
     try:
-        yield url
+        yield server.url
     finally:
-        server.__exit__(None, None, None)
+        server.remove()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
