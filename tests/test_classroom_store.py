@@ -192,3 +192,21 @@ def test_two_processes_saving_at_once_lose_nothing(store: classroom.ClassroomSto
 def test_clean_nickname_keeps_letters_of_any_script() -> None:
     assert codes.clean_nickname("  Zoë  O'Neil-2 ") == "Zoë O'Neil-2"
     assert codes.clean_nickname("小明") == "小明"
+
+
+def test_the_default_database_is_a_sqlite_file_in_the_data_folder_unless_a_url_is_given(
+    tmp_path, monkeypatch
+) -> None:
+    from mnist_app import paths
+
+    monkeypatch.delenv(classroom.DATABASE_URL_ENV, raising=False)
+    monkeypatch.setenv(paths.APP_DATA_DIR_ENV, str(tmp_path / "data"))
+    store = classroom.open_store()
+    store.create_class("7B")
+    assert (tmp_path / "data" / "classes.sqlite3").is_file()
+    engine = sa.create_engine(store.url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+    engine.dispose()
+    monkeypatch.setenv(classroom.DATABASE_URL_ENV, "postgresql+psycopg://app@db.example:5432/classes")
+    assert classroom.default_url() == "postgresql+psycopg://app@db.example:5432/classes"
