@@ -50,11 +50,14 @@ def test_join_by_link_draw_correct_and_see_it_live_on_our_class(browser, class_s
     assert re.fullmatch(r"[A-Z0-9]{6}", code)
     expect(teacher.get_by_text("Teacher key:")).to_be_visible()
     expect(teacher.locator("[data-testid=stImage] img").first).to_be_visible()  # the QR code
+    caption = teacher.get_by_text("Scan to join, or open").inner_text()
+    link = re.search(r"open (\S+)", caption).group(1)
+    assert link == f"{url}?class={code}", "the QR code's link is this app's address with ?class="
     teacher.locator("[data-testid=stSidebarNav]").get_by_text("Our class").click()
     expect(teacher.get_by_text("No digits saved yet")).to_be_visible(timeout=30_000)
 
     student = new_page(browser)
-    student.goto(f"{url}?class={code}")
+    student.goto(link)  # what scanning the QR code opens
     code_box = student.get_by_role("textbox", name="Class code")
     expect(code_box).to_have_value(code, timeout=30_000)
     student.get_by_role("textbox", name="Your nickname").fill("Ada")
