@@ -168,6 +168,13 @@ def test_outside_a_class_the_drawing_page_offers_no_saving(store) -> None:
     assert not at.exception and "Was it" not in all_text(at) and not at.button
 
 
+def test_a_join_link_without_a_nickname_yet_says_how_to_join(store) -> None:
+    at = AppTest.from_string(SAVE_SCRIPT, default_timeout=TIMEOUT)
+    at.query_params[class_state.CLASS_PARAM] = "K7MXQ4"
+    at.run()
+    assert "join it on the **Classroom** page" in all_text(at) and not at.button
+
+
 def test_a_failed_save_says_why_keeps_the_answer_and_a_retry_saves(store, monkeypatch, tmp_path) -> None:
     code, _ = store.create_class("7B maths")
     database = classroom.database.sqlite_file(store.url)

@@ -23,7 +23,12 @@ FAILED_KEY = "class_save_failed"
 def render(image: np.ndarray | None, answer: models.Prediction | None) -> None:
     """The save buttons under the answer, when this session is in a class and there is an answer."""
     joined = class_state.membership()
-    if joined is None or image is None or answer is None:
+    if image is None or answer is None:
+        return
+    if joined is None:
+        if code := class_state.code_in_link():  # e.g. the page was reloaded: the session is new
+            st.info(f"To save your digits for class {class_state.plain(code)}, join it on the "
+                    "**Classroom** page (your code and a nickname).", icon=":material/school:")
         return
     fingerprint = drawing_fingerprint(image)
     with st.container(border=True, key="class_save"):
