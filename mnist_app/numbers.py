@@ -53,17 +53,16 @@ def read_number(image: object, name: str | None = None) -> NumberReading:
     pixels, scale = load_photo(image)
     ink = photo_ink(pixels)
     ink[ink < INK_FLOOR] = 0.0  # what to_mnist would drop as background, before splitting
-    pieces = segment.split_digits(ink)
-    kept, digit_images = [], []
-    for piece in pieces:
-        try:
-            digit_images.append(to_mnist(padded(piece.ink)))
-        except EmptyDrawingError:  # a piece that is only specks once cropped
-            continue
-        kept.append(piece)
+    kept: list[segment.DigitPiece] = []
+    digit_images: list[np.ndarray] = []
+    probabilities: list[np.ndarray] = []
+    for options in segment.split_options(ink):
+        pieces, images, answers = _best_option(options, name)
+        kept += pieces
+        digit_images += images
+        probabilities += list(answers)
     if not kept:
         raise EmptyDrawingError("No digit found: write or draw a number first.")
-    probabilities = models.predict_digits(np.stack(digit_images), name)
     predictions = [models.Prediction(name, int(np.argmax(row)), row) for row in probabilities]
     size = (pixels.shape[1], pixels.shape[0])
     return NumberReading(
@@ -75,6 +74,39 @@ def read_number(image: object, name: str | None = None) -> NumberReading:
         predictions=predictions,
         digit_images=digit_images,
     )
+
+
+def _best_option(options: list[list[segment.DigitPiece]], name: str
+                 ) -> tuple[list[segment.DigitPiece], list[np.ndarray], np.ndarray]:
+    """Of the ways to cut a group of strokes, the one whose digits the model is surest of.
+
+    Returns its pieces, their 28x28 digits and the model's probabilities (one batch for all).
+    """
+    prepared = []
+    for option in options:
+        pieces, images = [], []
+        for piece in option:
+            try:
+                images.append(to_mnist(padded(piece.ink)))
+            except EmptyDrawingError:  # a piece that is only specks once cropped
+                continue
+            pieces.append(piece)
+        if pieces:
+            prepared.append((pieces, images))
+    if not prepared:
+        return [], [], np.zeros((0, 10))
+    answers = models.predict_digits(np.stack([image for _, images in prepared for image in images]), name)
+    best, best_score, start = 0, -np.inf, 0
+    for index, (pieces, _) in enumerate(prepared):
+        rows = answers[start : start + len(pieces)]
+        start += len(pieces)
+        # Same number of digits in every option but one: compare the mean surety (log).
+        score = float(np.mean(np.log(np.maximum(rows.max(axis=1), 1e-9))))
+        if score > best_score + 1e-9:
+            best, best_score = index, score
+    offset = sum(len(pieces) for pieces, _ in prepared[:best])
+    pieces, images = prepared[best]
+    return pieces, images, answers[offset : offset + len(pieces)]
 
 
 def best_model() -> str:

@@ -34,8 +34,12 @@ MERGE_OVERLAP = 0.5
 #: they are at most ``ONE_DIGIT_ASPECT`` times as wide as high.
 MERGE_GAP = 0.02
 ONE_DIGIT_ASPECT = 0.8
+#: A group shorter than this share of a group it overlaps (in columns) is part of that digit.
+PART_HEIGHT = 0.5
 #: Wider than this times its height, a group holds touching digits ...
 SPLIT_ASPECT = 1.15
+#: ... though up to this, it may be one wide digit (the recogniser decides) ...
+MAYBE_ONE_ASPECT = 1.6
 #: ... about one per this many heights of width (MNIST digits: 0.6-0.7 as wide as high).
 DIGIT_ASPECT = 0.7
 #: A cut is searched within this share of a digit's width around where it is expected.
@@ -79,6 +83,16 @@ def split_digits(ink: np.ndarray) -> list[DigitPiece]:
     Raises ``EmptyDrawingError`` when there is no ink and ``ValueError`` when there are far
     more marks than a number has digits.
     """
+    return [piece for options in split_options(ink) for piece in options[0]]
+
+
+def split_options(ink: np.ndarray) -> list[list[list[DigitPiece]]]:
+    """Like ``split_digits``, with the ways each group of strokes may be cut, best guess first.
+
+    One list per group, left to right; each option is a list of pieces. A group wide
+    enough to hold touching digits has several options (each cut at another column with
+    little ink), for a recogniser to choose from; any other group has one.
+    """
     labels, count = ndimage.label(ink > 0, structure=np.ones((3, 3), bool))
     if count == 0:
         raise EmptyDrawingError("No digit found: write or draw a number first.")
@@ -88,10 +102,11 @@ def split_digits(ink: np.ndarray) -> list[DigitPiece]:
     groups = _merge(groups)
     tallest = max(group.height for group in groups)
     groups = [group for group in groups if group.height >= MIN_HEIGHT * tallest]
-    pieces = [piece for group in groups for piece in _cut(ink, labels, group)]
-    if len(pieces) > MAX_DIGITS:
-        raise _too_many(len(pieces))
-    return pieces
+    options = [_options(ink, labels, group) for group in groups]
+    digits = sum(len(group_options[0]) for group_options in options)
+    if digits > MAX_DIGITS:
+        raise _too_many(digits)
+    return options
 
 
 def main_digit(ink: np.ndarray) -> DigitPiece:
@@ -102,7 +117,7 @@ def main_digit(ink: np.ndarray) -> DigitPiece:
     groups = _merge(_components(labels, count))
     masses = ndimage.sum(ink, labels, index=np.arange(1, count + 1))
     best = max(groups, key=lambda group: sum(masses[label - 1] for label in group.labels))
-    return _cut(ink, labels, best, split=False)[0]
+    return _cut(_group_ink(ink, labels, best), best, [])[0]
 
 
 def _components(labels: np.ndarray, count: int) -> list[_Group]:
@@ -136,20 +151,52 @@ def _one_digit(a: _Group, b: _Group) -> bool:
     overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
     if overlap >= MERGE_OVERLAP * min(a.width, b.width):
         return True
+    short, tall = sorted((a, b), key=lambda group: group.height)
+    if overlap > 0 and short.height < PART_HEIGHT * tall.height:
+        return True  # a 5's flag or a 7's bar sticking out sideways: part of the digit below it
     both = a.union(b)
     gap = -overlap
     return gap <= MERGE_GAP * both.height and both.width <= ONE_DIGIT_ASPECT * both.height
 
 
-def _cut(ink: np.ndarray, labels: np.ndarray, group: _Group, split: bool = True) -> list[DigitPiece]:
-    """The group's ink as one piece, or as several when it is wide enough to hold touching digits."""
+def _group_ink(ink: np.ndarray, labels: np.ndarray, group: _Group) -> np.ndarray:
     rows, cols = slice(group.y0, group.y1), slice(group.x0, group.x1)
     own = np.isin(labels[rows, cols], group.labels)
-    group_ink = np.where(own, ink[rows, cols], 0.0).astype(np.float32)
-    parts = 1
-    if split and group.width > SPLIT_ASPECT * group.height:
-        parts = max(2, round(group.width / (DIGIT_ASPECT * group.height)))
-    edges = [0, *_cut_columns(group_ink, parts), group.width]
+    return np.where(own, ink[rows, cols], 0.0).astype(np.float32)
+
+
+def _options(ink: np.ndarray, labels: np.ndarray, group: _Group) -> list[list[DigitPiece]]:
+    """The group whole, or (wide enough for touching digits) cut in a few ways, best guess first."""
+    group_ink = _group_ink(ink, labels, group)
+    if group.width <= SPLIT_ASPECT * group.height:
+        return [_cut(group_ink, group, [])]
+    parts = max(2, round(group.width / (DIGIT_ASPECT * group.height)))
+    options = []
+    for count in sorted({parts, max(2, parts - 1)}):  # digits vary in width: one fewer is plausible
+        options.append(_cut(group_ink, group, _cut_columns(group_ink, count)))
+        if count == 2:  # touching pairs are the common case: offer every low-ink column nearby
+            options += [_cut(group_ink, group, [column]) for column in _low_columns(group_ink)]
+    # Touching digits are about as tall as each other: a cut that leaves a short piece is wrong.
+    options = [option for option in options
+               if all(piece.ink.shape[0] >= PART_HEIGHT * group.height for piece in option)]
+    if not options or group.width <= MAYBE_ONE_ASPECT * group.height:  # a wide 0, 2 or 8 is one digit
+        options.append(_cut(group_ink, group, []))
+    return options
+
+
+def _low_columns(group_ink: np.ndarray, count: int = 4) -> list[int]:
+    """Columns of least ink (local minima) in the middle part of a group, fewest ink first."""
+    profile = ndimage.uniform_filter1d((group_ink > 0).sum(axis=0).astype(np.float32), 3)
+    width = len(profile)
+    low, high = int(0.25 * width), int(0.75 * width)
+    middle = profile[low:high]
+    minima = np.flatnonzero(middle == ndimage.minimum_filter1d(middle, 7)) + low
+    return [int(column) for column in minima[np.argsort(profile[minima], kind="stable")][:count]]
+
+
+def _cut(group_ink: np.ndarray, group: _Group, cuts: list[int]) -> list[DigitPiece]:
+    """The group's ink cut at the given columns (none: one piece), each piece cropped to its ink."""
+    edges = [0, *cuts, group.width]
     pieces = []
     for left, right in zip(edges[:-1], edges[1:], strict=True):
         part = group_ink[:, left:right]

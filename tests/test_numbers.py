@@ -1,0 +1,152 @@
+"""Whole numbers: digits split, merged and read left to right (numbers.read_number, mnist-app --number)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from mnist_app import cli, data, models, numbers, preprocess, segment, synth
+
+MODEL = "knn"
+SIDE = 200  # each digit is drawn on a 200x200 canvas, then its columns of ink are kept
+
+
+@pytest.fixture(scope="module")
+def trained(mnist_dir: Path) -> str:
+    models.get_model(MODEL, data_dir=mnist_dir)
+    return MODEL
+
+
+@pytest.fixture(scope="module")
+def test_digits(mnist_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    return data.load_mnist("test", mnist_dir)
+
+
+def drawn(digit28: np.ndarray) -> np.ndarray:
+    """One MNIST digit enlarged, white on black, cropped to its columns of ink: RGBA (200, w, 4)."""
+    canvas = synth.render_on_canvas(digit28, scale=0.7, centre=(SIDE / 2, SIDE / 2), size=SIDE)
+    inked = np.flatnonzero(canvas[..., 0].max(axis=0) > 0)
+    return canvas[:, inked[0] : inked[-1] + 1]
+
+
+def compose(pieces: list[np.ndarray], gap: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Digits side by side ``gap`` pixels apart (negative: overlapping) on a black RGBA canvas;
+    also each digit's column range."""
+    width = sum(piece.shape[1] for piece in pieces) + gap * (len(pieces) - 1) + 80
+    canvas = np.zeros((SIDE, max(width, SIDE), 4), np.uint8)
+    canvas[..., 3] = 255
+    left, spans = 40, []
+    for piece in pieces:
+        region = canvas[:, left : left + piece.shape[1], :3]
+        np.maximum(region, piece[..., :3], out=region)  # overlapping strokes stay ink
+        spans.append((left, left + piece.shape[1]))
+        left += piece.shape[1] + gap
+    return canvas, spans
+
+
+def alone(piece: np.ndarray) -> int:
+    """The model's answer for the digit drawn alone on a square canvas (what a number's digit should get)."""
+    square = np.zeros((SIDE, SIDE, 4), np.uint8)
+    square[..., 3] = 255
+    left = (SIDE - piece.shape[1]) // 2
+    square[:, left : left + piece.shape[1]] = piece
+    return models.predict(square, MODEL).label
+
+
+def blobs(canvas: np.ndarray) -> int:
+    return ndimage.label(preprocess.ink_map(canvas) > 0, np.ones((3, 3)))[1]
+
+
+def pick(labels: np.ndarray, wanted: list[int], skip: int = 0) -> list[int]:
+    return [int(np.flatnonzero(labels == digit)[skip]) for digit in wanted]
+
+
+@pytest.mark.parametrize("text", ["7", "20", "409", "2026", "31415", "863052"])
+def test_numbers_of_one_to_six_digits_are_read_left_to_right(trained: str, test_digits, text: str) -> None:
+    images, labels = test_digits
+    pieces = [drawn(images[index]) for index in pick(labels, [int(c) for c in text])]
+    canvas, spans = compose(pieces, gap=25)
+    reading = numbers.read_number(canvas, MODEL)
+    assert reading.digits == [alone(piece) for piece in pieces]
+    assert reading.text == "".join(map(str, reading.digits)) and reading.model == MODEL
+    assert len(reading.boxes) == len(reading.confidences) == len(text)
+    for (x0, y0, x1, y1), (left, right), confidence in zip(reading.boxes, spans, reading.confidences,
+                                                           strict=True):
+        assert left - 2 <= x0 < x1 <= right + 2 and 0 <= y0 < y1 <= SIDE  # its own digit, in pixels
+        assert 0.0 <= confidence <= 1.0
+
+
+@pytest.mark.parametrize("pair", [[0, 3], [2, 8], [5, 6], [4, 7]])
+def test_touching_digits_are_split(trained: str, test_digits, pair: list[int]) -> None:
+    images, labels = test_digits
+    pieces = [drawn(images[index]) for index in pick(labels, pair, skip=1)]
+    gap = 0
+    while blobs(compose(pieces, gap)[0]) > 1:  # closer until the strokes touch: one blob
+        gap -= 2
+    canvas, _ = compose(pieces, gap)
+    reading = numbers.read_number(canvas, MODEL)
+    assert len(reading.digits) == 2
+    assert reading.digits == [alone(piece) for piece in pieces]
+
+
+def test_a_broken_digit_is_merged_into_one(trained: str, test_digits) -> None:
+    images, labels = test_digits
+    pieces = [drawn(images[index]) for index in pick(labels, [5, 7, 4])]
+    canvas, _ = compose(pieces, gap=30)
+    whole = numbers.read_number(canvas, MODEL)
+    broken = canvas.copy()
+    broken[95:101, :, :3] = 0  # a pen lifted across the middle of every digit
+    assert len(segment.split_digits(preprocess.ink_map(canvas))) == 3
+    reading = numbers.read_number(broken, MODEL)
+    assert len(reading.digits) == 3
+    assert reading.text == whole.text
+
+
+def test_boxes_are_in_the_inputs_pixels_when_a_photo_is_shrunk(trained: str, test_digits) -> None:
+    images, labels = test_digits
+    pieces = [drawn(images[index]) for index in pick(labels, [1, 2, 3])]
+    canvas, spans = compose(pieces, gap=40)
+    big = np.kron(canvas, np.ones((6, 6, 1), np.uint8))  # 6x bigger than the working size allows
+    small = numbers.read_number(canvas, MODEL)
+    large = numbers.read_number(big, MODEL)
+    assert large.text == small.text
+    for (x0, _, x1, _), (left, right) in zip(large.boxes, spans, strict=True):
+        assert 6 * left - 12 <= x0 < x1 <= 6 * right + 12
+
+
+def test_no_digit_and_dozens_of_blobs_get_clear_errors(trained: str) -> None:
+    blank = np.zeros((300, 600, 4), np.uint8)
+    blank[..., 3] = 255
+    with pytest.raises(preprocess.EmptyDrawingError):
+        numbers.read_number(blank, MODEL)
+    dots = blank.copy()
+    for row in range(20, 280, 40):
+        for col in range(20, 580, 40):
+            dots[row : row + 20, col : col + 20, :3] = 255
+    with pytest.raises(ValueError, match="separate marks"):
+        numbers.read_number(dots, MODEL)
+
+
+def test_the_default_model_is_the_best_trained_one(trained: str) -> None:
+    best = numbers.best_model()
+    assert models.is_trained(best)
+
+
+def test_the_command_line_reads_a_number(trained: str, test_digits, tmp_path: Path, capsys) -> None:
+    from PIL import Image
+
+    images, labels = test_digits
+    pieces = [drawn(images[index]) for index in pick(labels, [4, 0, 4])]
+    canvas, _ = compose(pieces, gap=30)
+    path = tmp_path / "number.png"
+    Image.fromarray(canvas).save(path)
+    expected = numbers.read_number(canvas, MODEL).text
+    assert cli.main(["predict", str(path), "--number", "--model", MODEL]) == 0
+    assert f" {expected}  (" in capsys.readouterr().out
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    assert cli.main(["predict", str(broken), "--number", "--model", MODEL]) == 1
+    assert "not an image" in capsys.readouterr().err
