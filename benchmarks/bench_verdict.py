@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import itertools
 import os
@@ -194,6 +195,25 @@ def per_kind(features, names, temperatures, thresholds) -> dict[str, float]:
     return {kind: float(np.mean(status[features["kinds"] == kind] > 0)) for kind in synth_nondigits.KINDS}
 
 
+def ablation(check: dict, names: list[str], temperatures: dict[str, float]) -> None:
+    """What each signal is worth: the check seed's figures with that signal switched off."""
+    base = verdict_module.THRESHOLDS
+    variants = {
+        "all signals": base,
+        "no distance to training digits": dataclasses.replace(base, far_distance=99.0, unusual_distance=99.0),
+        "no ink aspect": dataclasses.replace(base, wide_aspect=99.0),
+        "no agreement": dataclasses.replace(base, agreement=0.0),
+        "no probability thresholds": dataclasses.replace(base, low_probability=0.0, sure_probability=0.0),
+    }
+    print("\n| signals (check seed) | non-digits caught | digits 'not a digit' | digits answered "
+          "| right when answered |")
+    print("| --- | --- | --- | --- | --- |")
+    for label, thresholds in variants.items():
+        figures = scores(check, names, temperatures, statuses, thresholds)
+        columns = ("non-digits caught", "digits 'not a digit'", "digits answered", "right when answered")
+        print(f"| {label} | " + " | ".join(f"{figures[column]:.3f}" for column in columns) + " |")
+
+
 def speed(n: int) -> None:
     canvases, _ = synth.make_drawn_benchmark(n, seed=3)
     names = [name for name in models.available_models() if models.is_trained(name)]
@@ -218,6 +238,8 @@ def main() -> None:
     parser.add_argument("--check-seed", type=int, default=2)
     parser.add_argument("--features", type=Path,
                         default=Path(tempfile.gettempdir()) / "mnist-app-bench-verdict")
+    parser.add_argument("--skip-temperatures", action="store_true",
+                        help="use calibration.TEMPERATURES instead of fitting (no MNIST test pass)")
     parser.add_argument("--speed", type=int, default=40, help="drawings for the speed figures (0: skip)")
     args = parser.parse_args()
     args.features.mkdir(parents=True, exist_ok=True)
@@ -227,7 +249,10 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")
     fit = load_or_measure(args.features, args.fit_seed, args.n, names)
     check = load_or_measure(args.features, args.check_seed, args.n, names)
-    temperatures = fit_temperatures(fit, check, names)
+    if args.skip_temperatures:
+        temperatures = {name: t for name, t in calibration.TEMPERATURES.items() if name in names}
+    else:
+        temperatures = fit_temperatures(fit, check, names)
     chosen = search_thresholds(fit, names, temperatures)
     print(f"\nchosen on seed {args.fit_seed}: {chosen}")
     for label, thresholds in (("chosen", chosen), ("THRESHOLDS in verdict.py", verdict_module.THRESHOLDS)):
@@ -236,6 +261,7 @@ def main() -> None:
             print(f"{label}, seed {seed}: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
         print("  caught per kind (check seed): " + ", ".join(
             f"{k} {v:.2f}" for k, v in per_kind(check, names, temperatures, thresholds).items()))
+    ablation(check, names, temperatures)
     if args.speed:
         speed(args.speed)
 
