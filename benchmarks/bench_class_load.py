@@ -185,7 +185,7 @@ def measure(students: int, args: argparse.Namespace, recording: handwriting.Reco
     cpu = cpu_end - cpu_start
     row = (f"| {students} | {strokes} | {len(latencies)} | {percentile(latencies, .5) * 1000:.0f} | "
            f"{percentile(latencies, .95) * 1000:.0f} | {max(latencies, default=float('nan')) * 1000:.0f} | "
-           f"{len(errors)} | {sum(r.mismatches for r in reports)} | "
+           f"{len(errors)} | {sum(r.unsent for r in reports)} | {sum(r.mismatches for r in reports)} | "
            f"{cpu / max(strokes, 1) * 1000:.0f} | {cpu / max(runs, 1) * 1000:.0f} | "
            f"{cpu / args.duration:.2f} | "
            f"{rss_start / 2**20:.0f} → {rss_end / 2**20:.0f} ({(rss_end - warm) / warm:+.1%}) | "
@@ -222,11 +222,12 @@ def _sample_rss(pids: list[int], samples: list[int], limit: float) -> None:
 
 
 HEADER = (
-    "| students | strokes | answered | p50 ms | p95 ms | max ms | errors | unlike browser | "
-    "server CPU ms / stroke | ms / rerun | server cores busy | RSS MiB start → end (growth after warm-up) | "
+    "| students | strokes | answered | p50 ms | p95 ms | max ms | errors | not sent in time | "
+    "unlike browser | server CPU ms / stroke | ms / rerun | server cores busy | "
+    "RSS MiB start → end (growth after warm-up) | "
     "page load p95 s | real Chromium: page load / answer s | CPU per stroke rerun alone, median / mean ms | "
     "start → first answer s | client cores | traceback in server log |\n"
-    "|" + "---|" * 18
+    "|" + "---|" * 19
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import math
 import random
 import re
 import time
@@ -53,6 +54,7 @@ class StudentReport:
     runs: int = 0  # every script run asked for: strokes, Clear, page switches, page loads
     errors: list[str] = field(default_factory=list)
     mismatches: int = 0  # answers unlike the browser's for the same strokes and model
+    unsent: int = 0  # strokes due before the end but not sent by then (the server fell behind)
     page_loads: list[float] = field(default_factory=list)  # connect -> canvas on the page
 
 
@@ -178,7 +180,7 @@ async def student(base_url: str, recording: Recording, behaviour: Behaviour, see
         while True:
             for digit in rng.sample(recording.digits, len(recording.digits)):
                 due = await _draw(session, report, digit, model, recording, due, behaviour.interval, end)
-                if due is None:
+                if due is None or time.monotonic() >= end:
                     return report
                 picked = session.widget("model", text=model)
                 await _checked(report, session.rerun([picked, session.widget("clear")]), "Clear")
@@ -203,6 +205,9 @@ async def _draw(session: AppSession, report: StudentReport, digit: RecordedDigit
     """Send ``digit``'s strokes one per ``interval`` from ``due``; the next due time, or None at the end."""
     for stroke in digit.strokes:
         if due >= end:
+            return None
+        if time.monotonic() >= end:  # the server fell behind: what is still due is never sent
+            report.unsent += math.ceil((end - due) / interval)
             return None
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         report.strokes += 1
