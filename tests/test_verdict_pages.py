@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+import plotly.io as pio
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -170,6 +171,10 @@ def test_the_calibration_section_shows_ece_and_a_reliability_diagram(panel_train
         calibration.expected_calibration_error(scaled, result.labels))
     assert "ECE drawn" not in table
     assert len(at.get("plotly_chart")) == 1
+    figure = pio.from_json(at.get("plotly_chart")[0].proto.spec)
+    assert [trace.name for trace in figure.data] == [
+        "perfectly calibrated", f"MNIST test (ECE {expected:.3f})", f"MNIST test, calibrated (ECE "
+        f"{calibration.expected_calibration_error(scaled, result.labels):.3f})"]
 
     at.button(key="calibration_measure").click().run()
     assert not at.exception
