@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
 import numpy as np
@@ -45,6 +46,14 @@ def test_split_models_are_unsure_and_name_both_digits() -> None:
     assert result.candidates[1][1] == pytest.approx(0.44)
     assert result.headline == "Not sure: 4 or 9?"
     assert result.reason == "The models disagree: they say 4 or 9."
+
+
+def test_a_lone_dissenter_makes_its_digit_a_candidate() -> None:
+    result = verdicts.decide(signals({4: 0.93}, {"knn": 4, "svm": 4, "cnn": 4, "mlp": 9}),
+                             dataclasses.replace(verdicts.THRESHOLDS, agreement=1.0))
+    assert result.status == "unsure"
+    assert [digit for digit, _ in result.candidates] == [4, 9]
+    assert result.headline == "Not sure: 4 or 9?"
 
 
 def test_agreeing_but_timid_models_are_unsure() -> None:

@@ -155,8 +155,11 @@ def decide(signals: Signals, thresholds: Thresholds = THRESHOLDS) -> Verdict:
         return Verdict("not_a_digit", None, candidates, "No digit fits: the models' answers are "
                        "spread over many digits.", signals)
     if signals.agreement < thresholds.agreement:
-        split = " or ".join(str(d) for d in sorted(set(signals.answers.values())))
-        return Verdict("unsure", None, candidates, f"The models disagree: they say {split}.", signals)
+        # The candidates are then the digits the models said, likeliest first.
+        said = sorted(set(signals.answers.values()), key=lambda digit: -probabilities[digit])[:MAX_CANDIDATES]
+        split = " or ".join(str(d) for d in sorted(said))
+        return Verdict("unsure", None, [(d, float(probabilities[d])) for d in said],
+                       f"The models disagree: they say {split}.", signals)
     if confidence < thresholds.sure_probability:
         return Verdict("unsure", None, candidates, f"It could be {article(best)} {best}, but the models "
                        f"are only {confidence:.0%} sure.", signals)
