@@ -22,28 +22,26 @@ PROMPT = "Write a number (up to 12 digits) from left to right in the wide black 
 
 
 def render() -> None:
-    """The wide canvas, the model picker and the number read from the drawing."""
-    canvas_column, answer_column = st.columns([3, 2], gap="large")
-    with canvas_column:
-        picture = number_canvas()
-    with answer_column:
+    """The model picker, the wide canvas (full width: it is wider than half a page), the number."""
+    picker_column, _ = st.columns([2, 3])
+    with picker_column:
         name = common.model_picker()
-        if picture is None:
-            st.info(PROMPT, icon=":material/pin:")
-            return
-        if not common.is_trained(name):
-            offer_training(name)
-            return
-        try:
-            reading = numbers.read_number(picture, name)
-        except preprocess.EmptyDrawingError as error:
-            st.info(f"{error} {PROMPT}", icon=":material/pin:")
-            return
-        except ValueError as error:
-            st.error(str(error), icon=":material/error:")
-            return
-    with canvas_column:
-        number_view.show_reading(picture, reading)
+    picture = number_canvas()
+    if picture is None:
+        st.info(PROMPT, icon=":material/pin:")
+        return
+    if not common.is_trained(name):
+        offer_training(name)
+        return
+    try:
+        reading = numbers.read_number(picture, name)
+    except preprocess.EmptyDrawingError as error:
+        st.info(f"{error} {PROMPT}", icon=":material/pin:")
+        return
+    except ValueError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    number_view.show_reading(picture, reading)
 
 
 def number_canvas() -> np.ndarray | None:
