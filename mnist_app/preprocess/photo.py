@@ -38,6 +38,8 @@ BACKGROUND_SIDE = 160
 BACKGROUND_WINDOW = 0.08
 #: Light strokes must stand out this much more than dark ones for a photo to be read inverted.
 LIGHT_STROKES_RATIO = 1.5
+#: ... and the photo's median darkness must be above this (a board, not paper in a shadow).
+DARK_SURFACE = 0.6
 #: Below this contrast with the paper (flattened darkness) nothing is ink: grain, faint shadow edges.
 MIN_CONTRAST = 0.12
 #: Contrast that is ink whatever its neighbourhood (the inside of a wide stroke).
@@ -122,7 +124,9 @@ def estimate_background(dark: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     closed = ndimage.grey_closing(small, size=window)
     dark_strokes = float(np.percentile(small - opened, 99.5))
     light_strokes = float(np.percentile(closed - small, 99.5))
-    if light_strokes > LIGHT_STROKES_RATIO * dark_strokes:
+    # Only a dark surface can hold light strokes: on lined paper the light gaps between the
+    # lines look like light strokes too.
+    if light_strokes > LIGHT_STROKES_RATIO * dark_strokes and float(np.median(small)) > DARK_SURFACE:
         dark, opened = 1.0 - dark, 1.0 - closed
     smooth = ndimage.gaussian_filter(opened, sigma=window / 2)
     back = Image.fromarray(smooth.astype(np.float32)).resize((width, height), Image.Resampling.BILINEAR)
