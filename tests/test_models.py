@@ -147,6 +147,23 @@ def test_training_data_change_retrains(tiny_mnist, fresh_cache, count_training, 
     models.get_model("naive_bayes", data_dir=other)
     assert count_training == ["naive_bayes", "naive_bayes"]
     assert models.model_info("naive_bayes", data_dir=other)["n_train"] == 400
+    # A model trained on another data folder is not stale: both stay cached side by side
+    # (tests on a small MNIST never evict the models trained on the real one).
+    models.forget_loaded()
+    assert models.is_trained("naive_bayes", data_dir=tiny_mnist)
+    assert models.is_trained("naive_bayes", data_dir=other)
+    assert len(list(store.models_dir().glob("naive_bayes-*.model"))) == 2
+
+
+def test_a_new_version_on_the_same_data_replaces_the_old_file(tiny_mnist, fresh_cache, monkeypatch):
+    models.get_model("decision_tree", data_dir=tiny_mnist)
+    old_key = models.model_key("decision_tree", data_dir=tiny_mnist)
+    spec = models.MODELS["decision_tree"]
+    monkeypatch.setitem(models.MODELS, "decision_tree",
+                        dataclasses.replace(spec, build=lambda: spec.build().set_params(max_depth=3)))
+    models.get_model("decision_tree", data_dir=tiny_mnist)
+    assert not store.model_path("decision_tree", old_key).exists()
+    assert len(list(store.models_dir().glob("decision_tree-*.model"))) == 1
 
 
 def test_corrupted_cache_file_is_deleted_and_retrained(tiny_mnist, fresh_cache, count_training):

@@ -246,7 +246,7 @@ def save_model(name: str, key: str, data: bytes, meta: Mapping[str, Any]) -> dic
                    size_bytes=len(data), format=FORMAT_VERSION)
     write_atomic(model_path(name, key), data)
     write_json_atomic(meta_path(name, key), sidecar)  # last: its presence means "complete"
-    remove_stale(name, key)
+    remove_stale(name, key, training_data=meta.get("training_data"))
     return sidecar
 
 
@@ -289,13 +289,22 @@ def is_cached(name: str, key: str) -> bool:
     return read_meta(name, key) is not None and model_path(name, key).exists()
 
 
-def remove_stale(name: str, keep_key: str) -> None:
-    """Delete cache entries of ``name`` made for other keys (older versions, data, settings)."""
+def remove_stale(name: str, keep_key: str, *, training_data: str | None = None) -> None:
+    """Delete cache entries of ``name`` made for other keys (older versions or settings).
+
+    With ``training_data`` (a checksum), only entries trained on that same data are stale:
+    a model trained on another data folder (e.g. a small test set) is kept beside this one.
+    """
     for path in models_dir().glob(f"{name}-*"):
         key = path.name[len(name) + 1:].split(".", 1)[0]
-        if len(key) == _KEY_LENGTH and key != keep_key:
-            with contextlib.suppress(OSError):
-                path.unlink()
+        if len(key) != _KEY_LENGTH or key == keep_key:
+            continue
+        if training_data is not None:
+            meta = read_meta(name, key)
+            if meta is not None and meta.get("training_data") not in (None, training_data):
+                continue
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 # --- evaluations --------------------------------------------------------------------------------

@@ -92,6 +92,7 @@ def train_and_save(
         "fit_cpu_seconds": round(fit_cpu_seconds, 3),
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "n_train": int(len(targets)),
+        "training_data": data_checksum(images, labels),
         "versions": store.library_versions(spec.libraries),
         "preprocess": preprocess.PREPROCESS_VERSION,
     }
