@@ -135,6 +135,8 @@ class BrowserProbe(threading.Thread):
                 self.answer = self._timed(lambda: (browser.mouse_stroke(page, strokes[1]),
                                                    browser.expect(answer).to_contain_text(" says 4")))
                 chromium.close()
+        except AssertionError:  # Playwright's expect timed out
+            self.error = "no answer within 60 s"
         except Exception as error:  # reported in the results, not raised from a thread
             self.error = repr(error)[:200]
 
