@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,30 @@ def test_the_data_map_shows_digits_the_drawing_and_opens_a_clicked_digit(
     spec = chart_specs(app)
     assert "your drawing" in spec and "test digit #" in spec
     assert app.subheader[0].value == "Map of the data"
+
+
+def test_the_data_map_can_circle_the_models_mistakes(
+    digit: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from mnist_app.ui import reports, why_page
+
+    layout = small_map()
+    predicted = layout.labels.copy()
+    predicted[[3, 50, 120]] = (predicted[[3, 50, 120]] + 1) % 10  # three mistakes
+    monkeypatch.setattr(datamap, "is_ready", lambda: True)
+    monkeypatch.setattr(datamap, "data_map", lambda progress=None: layout)
+    monkeypatch.setattr(why_page.evaluation, "is_evaluated", lambda name: True)
+    monkeypatch.setattr(reports, "cached_evaluation", lambda name: SimpleNamespace(predicted=predicted))
+    models.get_model("knn")
+    app = page(digit, "logistic_regression")
+    app.pills(key="why_sections").set_value(["map"]).run()
+    assert "mistakes" not in chart_specs(app)
+    app.toggle(key="why_map_mistakes").set_value(True).run()
+    assert not app.exception
+    mistakes = next(trace for trace in json.loads(chart_specs(app))["data"] if trace["name"] == "mistakes")
+    assert sorted(mistakes["customdata"]) == [3, 50, 120]
 
 
 def test_without_a_cached_map_the_page_offers_to_make_it(
