@@ -67,8 +67,9 @@ def image_grid(images: np.ndarray, titles: Sequence[str], *, columns: int = 5, s
     """
     images = np.asarray(images, dtype=float)
     rows = max(1, -(-len(images) // columns))
+    # About 22 px between rows, room for the next row's titles.
     figure = make_subplots(rows, columns, subplot_titles=list(titles), horizontal_spacing=0.02,
-                           vertical_spacing=0.12 / rows)
+                           vertical_spacing=22 / (height_per_row * rows))
     for position, image in enumerate(images):
         row, col = position // columns + 1, position % columns + 1
         limit = float(np.abs(image).max()) or 1.0

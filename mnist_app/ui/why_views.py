@@ -124,7 +124,7 @@ def _mlp_view(digit: np.ndarray, answer: int) -> None:
 def _cnn_view(digit: np.ndarray, answer: int) -> None:
     st.caption("The first layer's 32 small filters (3x3 pixels), and what each one finds in your drawing.")
     _chart(figures.image_grid(views.cnn_filters(), [f"filter {i}" for i in range(32)], columns=8, signed=True,
-                              height_per_row=80), "why_view_filters")
+                              height_per_row=100), "why_view_filters")
     _chart(figures.image_grid(views.cnn_feature_maps(digit), [f"map {i}" for i in range(32)], columns=8,
                               height_per_row=90), "why_view_chart")
 
