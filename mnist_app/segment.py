@@ -174,8 +174,6 @@ def _options(ink: np.ndarray, labels: np.ndarray, group: _Group) -> list[list[Di
     options = []
     for count in sorted({parts, max(2, parts - 1)}):  # digits vary in width: one fewer is plausible
         options.append(_cut(group_ink, group, _cut_columns(group_ink, count)))
-        even = [round(index * group.width / count) for index in range(1, count)]
-        options.append(_cut(group_ink, group, even))  # two 0s touching: no ink minimum between them
         if count == 2:  # touching pairs are the common case: offer every low-ink column nearby
             options += [_cut(group_ink, group, [column]) for column in _low_columns(group_ink)]
     # Touching digits are about as tall as each other: a cut that leaves a short piece is wrong.
