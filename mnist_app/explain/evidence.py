@@ -54,21 +54,9 @@ def evidence(digit: np.ndarray, name: str, target: int | None = None) -> np.ndar
     if target not in range(models.N_CLASSES):
         raise ValueError(f"target must be a digit from 0 to 9, got {target!r}")
     explain = _EXPLAINERS.get(name, _occlusion_evidence)
-    with _one_native_thread():  # small matrices: thread start-up and a busy machine cost more
+    with models.one_native_thread():  # small matrices: thread start-up and a busy machine cost more
         result = explain(pixels, name, int(target))
     return np.asarray(result, dtype=np.float64).reshape(SIDE, SIDE)
-
-
-_thread_pools: Any = None
-
-
-def _one_native_thread() -> Any:
-    global _thread_pools
-    if _thread_pools is None:  # inspecting the loaded native libraries takes milliseconds: once
-        from threadpoolctl import ThreadpoolController
-
-        _thread_pools = ThreadpoolController()
-    return _thread_pools.limit(limits=1)
 
 
 # --- exact: one term per pixel ----------------------------------------------------------------

@@ -39,8 +39,8 @@ from mnist_app.models.zoo import CLASSIC_MODELS
 __all__ = [
     "CLASSIC_MODELS", "MODELS", "N_CLASSES", "SEED", "ModelSpec", "ModelUnavailableError", "Prediction",
     "Progress", "UnknownModelError", "available_models", "data_checksum", "forget_loaded", "get_model",
-    "get_spec", "is_loaded", "is_trained", "model_info", "model_key", "model_names", "predict",
-    "predict_digit", "predict_digits", "register",
+    "get_spec", "is_loaded", "is_trained", "model_info", "model_key", "model_names", "one_native_thread",
+    "predict", "predict_digit", "predict_digits", "register",
 ]
 
 #: Up to this many digits are answered on one native thread: for one drawing, starting
@@ -214,7 +214,9 @@ def _ignore_progress(fraction: float, message: str) -> None:
 _thread_pools: Any = None
 
 
-def _one_native_thread() -> Any:
+def one_native_thread() -> Any:
+    """A context in which native code (BLAS, OpenMP) runs on one thread: for a few digits,
+    starting thread pools costs more than it saves, above all on a busy machine."""
     global _thread_pools
     if _thread_pools is None:  # inspecting the loaded native libraries takes milliseconds: once
         from threadpoolctl import ThreadpoolController
@@ -233,7 +235,7 @@ def predict_digits(digits: np.ndarray, name: str, *, calibrated: bool = True) ->
     features = np.asarray(digits, dtype=np.float32).reshape(-1, 28 * 28)
     model = get_model(name)
     if len(features) <= ONE_THREAD_ROWS:
-        with _one_native_thread():
+        with one_native_thread():
             probabilities = model.predict_proba(features)
     else:
         probabilities = model.predict_proba(features)

@@ -19,6 +19,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mnist_app.testing import processes
+
 REPO_ROOT = Path(__file__).resolve().parents[2]  # a source checkout: streamlit_app.py is there
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,12 +86,7 @@ def streamlit_process(
         _wait_until_serving(server, url, log_path)
         yield url, server
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        processes.stop(server)
 
 
 def _wait_until_serving(server: subprocess.Popen[bytes], url: str, log_path: Path) -> None:

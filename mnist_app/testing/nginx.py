@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mnist_app.testing import processes
 from mnist_app.testing.browser import free_port
 
 NGINX = Path("/usr/sbin/nginx")
@@ -106,12 +107,7 @@ def nginx_proxy(upstream_ports: Sequence[int]) -> Iterator[Proxy]:
         _wait(server, url, folder)
         yield Proxy(url, folder / "access.log")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        processes.stop(server)
         shutil.rmtree(folder, ignore_errors=True)
 
 

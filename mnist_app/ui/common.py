@@ -8,11 +8,14 @@ so switching models (or a rerun after every stroke) never reloads or retrains an
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
-from mnist_app import data, evaluation, models, paths
+from mnist_app import data, evaluation, models, paths, preprocess
 from mnist_app.models import cnn
+
+Result = TypeVar("Result")
 
 #: Session-state key under which every page's model picker shares its choice.
 MODEL_KEY = "model"
@@ -110,3 +113,15 @@ def train_with_progress(names: list[str]) -> bool:
         names, lambda name, progress: models.get_model(name, progress=progress),
         doing="Training", done="Trained",
     )
+
+
+def or_say_why(work: Callable[[], Result], prompt: str, icon: str) -> Result | None:
+    """``work()``, or None after telling the student why not: nothing to read (with ``prompt``),
+    or an image that cannot be used (its plain message). Never a traceback."""
+    try:
+        return work()
+    except preprocess.EmptyDrawingError as error:
+        st.info(f"{error} {prompt}", icon=icon)
+    except ValueError as error:
+        st.error(str(error), icon=":material/error:")
+    return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from mnist_app import numbers, preprocess
+from mnist_app import numbers
 from mnist_app.ui import common, number_view
 
 #: Session-state key of the toggle on the drawing page that shows this canvas.
@@ -33,15 +33,9 @@ def render() -> None:
     if not common.is_trained(name):
         offer_training(name)
         return
-    try:
-        reading = numbers.read_number(picture, name)
-    except preprocess.EmptyDrawingError as error:
-        st.info(f"{error} {PROMPT}", icon=":material/pin:")
-        return
-    except ValueError as error:
-        st.error(str(error), icon=":material/error:")
-        return
-    number_view.show_reading(picture, reading)
+    reading = common.or_say_why(lambda: numbers.read_number(picture, name), PROMPT, ":material/pin:")
+    if reading is not None:
+        number_view.show_reading(picture, reading)
 
 
 def number_canvas() -> np.ndarray | None:

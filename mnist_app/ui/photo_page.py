@@ -11,13 +11,14 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from mnist_app import numbers, photos, preprocess
+from mnist_app import numbers, photos
 from mnist_app.preprocess.photo_files import MAX_UPLOAD_BYTES, load_photo
 from mnist_app.ui import common, draw_page, number_view, verdict_panel
 
 PHOTO_TYPES = ["png", "jpg", "jpeg", "webp"]
 UPLOAD, CAMERA = "Upload a photo", "Camera"
 ONE_DIGIT, NUMBER = "One digit", "A number"
+ICON = ":material/photo_camera:"
 PROMPT = ("Write a digit (or a number) on paper in pen or pencil, then upload a photo of it "
           "or take one with the camera.")
 MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
@@ -35,7 +36,7 @@ def render() -> None:
         name = common.model_picker()
     if data is None:
         with answer_column:
-            st.info(PROMPT, icon=":material/photo_camera:")
+            st.info(PROMPT, icon=ICON)
         return
     if mode == NUMBER:
         show_number(data, name, photo_column, answer_column)
@@ -64,13 +65,8 @@ def photo_input() -> bytes | None:
 def show_digit(data: bytes, name: str, answer_column: DeltaGenerator) -> None:
     """One digit: the verdict, the chosen model's answer, every model's answer, the steps."""
     with answer_column:
-        try:
-            pipeline = photos.photo_steps(data)
-        except preprocess.EmptyDrawingError as error:
-            st.info(f"{error} {PROMPT}", icon=":material/photo_camera:")
-            return
-        except ValueError as error:
-            st.error(str(error), icon=":material/error:")
+        pipeline = common.or_say_why(lambda: photos.photo_steps(data), PROMPT, ICON)
+        if pipeline is None:
             return
         answers = draw_page.every_answer(pipeline)
         verdict_panel.show(pipeline, answers)
@@ -92,13 +88,8 @@ def show_number(data: bytes, name: str, photo_column: DeltaGenerator,
         if not common.is_trained(name):
             draw_page.offer_training(name)
             return
-        try:
-            reading = numbers.read_number(data, name)
-        except preprocess.EmptyDrawingError as error:
-            st.info(f"{error} {PROMPT}", icon=":material/photo_camera:")
-            return
-        except ValueError as error:
-            st.error(str(error), icon=":material/error:")
+        reading = common.or_say_why(lambda: numbers.read_number(data, name), PROMPT, ICON)
+        if reading is None:
             return
     with photo_column:
         picture, scale = load_photo(data)  # upright and shrunk, as it was read
