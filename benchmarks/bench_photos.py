@@ -2,7 +2,7 @@
 
     MNIST_DATA_DIR=... python benchmarks/bench_photos.py [--model NAME] [--digits N] [--numbers N]
 
-1. one digit per photo (``synth_photos``: paper, lines, ink, light, shadow, perspective, JPEG):
+1. one digit per photo (``synth.photos``: paper, lines, ink, light, shadow, perspective, JPEG):
    the model's accuracy on the photos, and on the very same strokes drawn clean on the canvas;
 2. 4-digit numbers on photos (some touching): share read entirely right; also 2-6 digits;
 3. the time to read one photo (JPEG bytes in, answer out), digit and number, median and 90th
@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from mnist_app import models, numbers, photos, synth_photos
+from mnist_app import models, numbers, photos, synth
 from mnist_app.preprocess import to_mnist
 
 
@@ -26,7 +26,7 @@ def digit_accuracy(name: str, count: int) -> tuple[float, float, dict[str, tuple
     """Accuracy on photos, on the same strokes drawn clean, and photo errors by paper and ink."""
     right_photo = right_clean = 0
     by_kind: dict[str, tuple[int, int]] = {}
-    for sample in synth_photos.iter_paper_photos(count, seed=2026, digits=1):
+    for sample in synth.photos.iter_paper_photos(count, seed=2026, digits=1):
         label = sample.digits[0]
         try:
             answer = models.predict_digit(photos.photo_to_mnist(sample.jpeg), name).label
@@ -44,7 +44,7 @@ def digit_accuracy(name: str, count: int) -> tuple[float, float, dict[str, tuple
 def number_accuracy(name: str, count: int, digits: int | tuple[int, int]) -> tuple[float, float, float]:
     """Share of numbers read entirely right; the same for those with touching digits; right digit counts."""
     right = touching_right = touching = right_count = 0
-    for sample in synth_photos.iter_paper_photos(count, seed=18, digits=digits):
+    for sample in synth.photos.iter_paper_photos(count, seed=18, digits=digits):
         try:
             text = numbers.read_number(sample.jpeg, name).text
         except ValueError:
@@ -61,7 +61,7 @@ def timings(name: str, count: int) -> dict[str, tuple[float, float]]:
     """Median and 90th percentile (ms) to read one photo: a digit, a 4-digit number."""
     results = {}
     for label, digits in (("one digit", 1), ("4-digit number", 4)):
-        samples = list(synth_photos.iter_paper_photos(count, seed=99, digits=digits))
+        samples = list(synth.photos.iter_paper_photos(count, seed=99, digits=digits))
         spent = []
         for sample in samples:
             start = time.perf_counter()

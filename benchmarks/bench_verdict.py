@@ -3,7 +3,7 @@
     python benchmarks/bench_verdict.py [--n 700] [--fit-seed 1] [--check-seed 2] [--features DIR]
 
 1. Signals (models' own probabilities, nearest training digit, ink aspect) for ``--n`` drawn
-   digits (``mnist_app.synth``) and ``--n`` drawn non-digits (``mnist_app.synth_nondigits``)
+   digits (``mnist_app.synth``) and ``--n`` drawn non-digits (``mnist_app.synth.nondigits``)
    per seed. Kept in ``--features`` (default: a temporary folder) to re-run the analysis.
 2. Temperature per model fitted on the fit seed's drawn digits; expected calibration error
    before/after on the check seed's drawn digits and on MNIST test, and MNIST accuracy
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_app import data, models, preprocess, synth, synth_nondigits
+from mnist_app import data, models, preprocess, synth
 from mnist_app.explain import whatif
 from mnist_app.models import calibration
 from mnist_app.preprocess.whatif import Changes
@@ -78,7 +78,7 @@ def load_or_measure(folder: Path, seed: int, n: int, names: list[str]) -> dict[s
     started = time.perf_counter()
     canvases, labels = synth.make_drawn_benchmark(n, seed=seed)
     drawn = signals_of(canvases, names)
-    others = list(synth_nondigits.iter_non_digits(n, seed=seed))
+    others = list(synth.nondigits.iter_non_digits(n, seed=seed))
     non = signals_of(np.stack([o.canvas for o in others]), names)
     result = {f"digit_{k}": v for k, v in drawn.items()} | {f"non_{k}": v for k, v in non.items()}
     result |= {"labels": labels, "kinds": np.array([o.kind for o in others])}
@@ -192,7 +192,7 @@ def search_thresholds(fit, names, temperatures) -> verdict_module.Thresholds:
 
 def per_kind(features, names, temperatures, thresholds) -> dict[str, float]:
     status, _ = statuses(features, "non", names, temperatures, thresholds)
-    return {kind: float(np.mean(status[features["kinds"] == kind] > 0)) for kind in synth_nondigits.KINDS}
+    return {kind: float(np.mean(status[features["kinds"] == kind] > 0)) for kind in synth.nondigits.KINDS}
 
 
 def ablation(check: dict, names: list[str], temperatures: dict[str, float]) -> None:

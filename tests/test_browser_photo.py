@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mnist_app import models, photos, synth_photos
+from mnist_app import models, photos, synth
 from mnist_app.testing.browser import CANVAS, circle, expect, mouse_stroke, vertical_line, wait_until_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,7 +27,7 @@ def display_names() -> dict[str, str]:
 def test_an_uploaded_photo_is_answered(
     page: Any, app_server: str, tmp_path: Path, screenshot_dir: Path
 ) -> None:
-    sample = next(synth_photos.iter_paper_photos(1, seed=7, digits=1))
+    sample = next(synth.photos.iter_paper_photos(1, seed=7, digits=1))
     photo_file = tmp_path / "digit.jpg"
     photo_file.write_bytes(sample.jpeg)
     page.goto(app_server + "photo")

@@ -1,6 +1,6 @@
 """The photo page under AppTest: upload and camera, one digit and a number, bad files.
 
-Synthetic paper photos (``mnist_app.synth_photos``) stand in for the phone's photos.
+Synthetic paper photos (``mnist_app.synth.photos``) stand in for the phone's photos.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from mnist_app import models, numbers, photos, synth_photos
+from mnist_app import models, numbers, photos, synth
 from mnist_app.ui import common, photo_page
 
 PAGE = "from mnist_app.ui import photo_page\nphoto_page.render()"
@@ -32,8 +32,8 @@ def page() -> AppTest:
     return at.run()
 
 
-def photo(digits: int, index: int = 0) -> synth_photos.PaperPhoto:
-    return list(synth_photos.iter_paper_photos(index + 1, seed=7, digits=digits))[index]
+def photo(digits: int, index: int = 0) -> synth.photos.PaperPhoto:
+    return list(synth.photos.iter_paper_photos(index + 1, seed=7, digits=digits))[index]
 
 
 def says(at: AppTest) -> list[str]:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_app import models, photos, preprocess, synth_photos
+from mnist_app import models, photos, preprocess, synth
 from mnist_app.preprocess import photo, photo_files
 
 MODEL = "knn"
@@ -37,7 +37,7 @@ def read_digit(data: bytes) -> int:
 
 
 def test_generated_photos_are_read_almost_as_well_as_the_same_strokes_drawn_clean(trained: str) -> None:
-    samples = list(synth_photos.iter_paper_photos(40, seed=11, digits=1))
+    samples = list(synth.photos.iter_paper_photos(40, seed=11, digits=1))
     on_photo = [read_digit(s.jpeg) for s in samples]
     clean = [models.predict_digit(preprocess.to_mnist(s.clean[0]), MODEL).label for s in samples]
     truth = [s.digits[0] for s in samples]
@@ -51,7 +51,7 @@ def test_generated_photos_are_read_almost_as_well_as_the_same_strokes_drawn_clea
 
 
 def test_the_steps_end_with_the_digit_and_show_the_photo_steps(trained: str) -> None:
-    sample = next(synth_photos.iter_paper_photos(1, seed=3, digits=1))
+    sample = next(synth.photos.iter_paper_photos(1, seed=3, digits=1))
     steps = photos.photo_steps(sample.jpeg)
     captions = [step.caption for step in steps]
     assert captions[0].startswith("The photo")
@@ -84,7 +84,7 @@ def test_a_blank_paper_photo_has_no_digit() -> None:
 
 
 def test_exif_orientation_is_respected(trained: str) -> None:
-    sample = next(synth_photos.iter_paper_photos(1, seed=4, digits=1))
+    sample = next(synth.photos.iter_paper_photos(1, seed=4, digits=1))
     upright = photos.photo_to_mnist(sample.jpeg)
     # A phone stores the picture sideways (turned 90 degrees) and says so in EXIF tag 274.
     sideways = np.ascontiguousarray(np.rot90(sample.photo, k=1))
@@ -99,7 +99,7 @@ def test_exif_orientation_is_respected(trained: str) -> None:
 
 
 def test_a_cmyk_jpeg_reads_like_the_rgb_one(trained: str) -> None:
-    sample = next(synth_photos.iter_paper_photos(1, seed=5, digits=1))
+    sample = next(synth.photos.iter_paper_photos(1, seed=5, digits=1))
     buffer = io.BytesIO()
     Image.fromarray(sample.photo).convert("CMYK").save(buffer, format="JPEG", quality=95)
     cmyk = photos.photo_to_mnist(buffer.getvalue())
@@ -108,7 +108,7 @@ def test_a_cmyk_jpeg_reads_like_the_rgb_one(trained: str) -> None:
 
 
 def test_a_10000_pixel_wide_photo_is_read_shrunk(trained: str) -> None:
-    sample = next(synth_photos.iter_paper_photos(1, seed=6, digits=1))
+    sample = next(synth.photos.iter_paper_photos(1, seed=6, digits=1))
     wide = np.asarray(Image.fromarray(sample.photo).resize((10_000, 7_500), Image.Resampling.BILINEAR))
     data = jpeg(wide)
     pixels, scale = photo_files.load_photo(data)
@@ -123,7 +123,7 @@ def test_bad_files_get_clear_messages() -> None:
     frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
     with pytest.raises(ValueError, match="animated"):
         photos.photo_to_mnist(gif.getvalue())
-    sample = next(synth_photos.iter_paper_photos(1, seed=8, digits=1))
+    sample = next(synth.photos.iter_paper_photos(1, seed=8, digits=1))
     with pytest.raises(ValueError, match="damaged|cut short"):
         photos.photo_to_mnist(sample.jpeg[: len(sample.jpeg) // 3])
     with pytest.raises(ValueError, match="not an image"):

@@ -8,7 +8,7 @@ import importlib
 import numpy as np
 import pytest
 
-from mnist_app import preprocess, synth, synth_nondigits
+from mnist_app import preprocess, synth
 from mnist_app.data import load_mnist
 
 # The module, not the function ``explain.verdict`` that shares its name.
@@ -113,15 +113,15 @@ def test_letters_are_not_answered_as_digits(mnist_dir) -> None:
     letters = "AKMWHX"
     results = []
     for letter in letters:
-        strokes, _ = synth_nondigits.glyph_strokes(letter, rng)
-        ink = synth.draw_strokes(synth_nondigits.place(strokes, 0.7, rng), 14.0)
+        strokes, _ = synth.nondigits.glyph_strokes(letter, rng)
+        ink = synth.draw_strokes(synth.nondigits.place(strokes, 0.7, rng), 14.0)
         canvas = synth.paint(ink, "light_on_dark")
         results.append(verdicts.verdict(canvas, panel=PANEL))
     assert sum(result.status != "digit" for result in results) >= 5, [r.headline for r in results]
 
 
 def test_scribbles_and_several_digits_are_not_answered_as_digits(mnist_dir) -> None:
-    samples = list(synth_nondigits.iter_non_digits(8, seed=4, kinds=("scribble", "several_digits")))
+    samples = list(synth.nondigits.iter_non_digits(8, seed=4, kinds=("scribble", "several_digits")))
     results = [verdicts.verdict(sample.canvas, panel=PANEL) for sample in samples]
     assert sum(result.status != "digit" for result in results) >= 7
     several = [r for r, s in zip(results, samples, strict=True) if s.kind == "several_digits"]
@@ -154,18 +154,18 @@ def test_precomputed_probabilities_are_used_instead_of_asking_again(test_digits)
 
 
 def test_non_digits_are_seeded_canvases_of_every_kind(mnist_dir) -> None:
-    first = list(synth_nondigits.iter_non_digits(14, seed=3))
-    again = list(synth_nondigits.iter_non_digits(14, seed=3))
+    first = list(synth.nondigits.iter_non_digits(14, seed=3))
+    again = list(synth.nondigits.iter_non_digits(14, seed=3))
     assert [s.detail for s in first] == [s.detail for s in again]
     assert all(np.array_equal(a.canvas, b.canvas) for a, b in zip(first, again, strict=True))
-    assert [s.kind for s in first] == list(synth_nondigits.KINDS) * 2
+    assert [s.kind for s in first] == list(synth.nondigits.KINDS) * 2
     for sample in first:
         assert sample.canvas.shape == (280, 280, 4) and sample.canvas.dtype == np.uint8
         preprocess.to_mnist(sample.canvas)  # ink the app can read, never blank
-    other = list(synth_nondigits.iter_non_digits(14, seed=4))
+    other = list(synth.nondigits.iter_non_digits(14, seed=4))
     assert [s.detail for s in other] != [s.detail for s in first]
 
 
 def test_letters_people_write_as_digits_are_left_out() -> None:
     for look_alike in "OoIlZzSsBbgqGT":
-        assert look_alike not in synth_nondigits.LETTERS
+        assert look_alike not in synth.nondigits.LETTERS

@@ -11,7 +11,7 @@ non-digits (benchmarks/bench_verdict.py, figures in docs/benchmarks.md):
 - ink: the drawing's width over its height (two or three digits side by side are wide).
 
 The thresholds in ``THRESHOLDS`` were chosen on seeded drawn digits and drawn non-digits
-(``mnist_app.synth`` and ``mnist_app.synth_nondigits``) and checked on another seed.
+(``mnist_app.synth`` and ``mnist_app.synth.nondigits``) and checked on another seed.
 """
 
 from __future__ import annotations

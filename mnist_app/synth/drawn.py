@@ -117,7 +117,7 @@ def render_on_canvas(
         ink = _enlarge(digit, scale * size, centre, size)
     else:
         strokes = skeleton_strokes(digit)
-        ink = draw_strokes(_fit(strokes, scale * size, centre), pen_width, size)
+        ink = draw_strokes(fit_strokes(strokes, scale * size, centre), pen_width, size)
     return paint(ink, polarity)
 
 
@@ -211,7 +211,7 @@ def _rotate(strokes: list[Polyline], degrees: float) -> list[Polyline]:
     return [stroke @ rotation.T for stroke in strokes]
 
 
-def _fit(strokes: list[Polyline], extent: float, centre: tuple[float, float]) -> list[Polyline]:
+def fit_strokes(strokes: list[Polyline], extent: float, centre: tuple[float, float]) -> list[Polyline]:
     """Scale strokes so their bounding box's longer side is ``extent``, box centre at ``centre``."""
     points = np.concatenate(strokes)
     low, high = points.min(axis=0), points.max(axis=0)
@@ -222,7 +222,7 @@ def _fit(strokes: list[Polyline], extent: float, centre: tuple[float, float]) ->
 
 def _place(strokes: list[Polyline], scale: float, rng: np.random.Generator) -> list[Polyline]:
     """Fit to ``scale`` of the canvas at a random position that keeps the digit on it."""
-    fitted = _fit(strokes, scale * CANVAS, (0.0, 0.0))
+    fitted = fit_strokes(strokes, scale * CANVAS, (0.0, 0.0))
     points = np.concatenate(fitted)
     margin = 0.05 * CANVAS
     low = margin - points.min(axis=0)

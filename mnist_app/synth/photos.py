@@ -23,7 +23,7 @@ from PIL import Image
 from scipy import ndimage
 from skimage.transform import ProjectiveTransform, warp
 
-from mnist_app import synth
+from mnist_app.synth import drawn as synth
 
 PHOTO_SIZE = (600, 800)  # rows, columns: a landscape phone photo scaled down
 INKS = {"black": (25, 25, 35), "blue": (25, 45, 150), "pencil": (85, 85, 90)}
@@ -170,7 +170,7 @@ def _jpeg(pixels: np.ndarray, quality: int) -> bytes:
 def _clean_canvas(strokes: Strokes, pen_ratio: float) -> np.ndarray:
     """The same strokes drawn on the app's canvas: white on black, 60% of its height, same pen ratio."""
     extent = 0.6 * synth.CANVAS
-    placed = synth._fit(strokes, extent, (synth.CANVAS / 2, synth.CANVAS / 2))
+    placed = synth.fit_strokes(strokes, extent, (synth.CANVAS / 2, synth.CANVAS / 2))
     points = np.concatenate(placed)
     height = max(float(np.ptp(points[:, 0])), 1.0)
     return synth.paint(synth.draw_strokes(placed, max(2.0, pen_ratio * height)), "light_on_dark")

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from mnist_app.synth import (
+from mnist_app.synth.drawn import (
     CANVAS,
     MAX_PEN_FRACTION,
     MAX_ROTATION_DEGREES,
