@@ -281,3 +281,26 @@ def test_our_class_with_the_database_unreachable_says_so_without_a_traceback(sto
     at.run()
     assert not at.exception
     assert "Cannot reach the class database" in str(at.error[0].value).replace("\\", "")
+
+
+def test_a_class_zip_uploaded_in_the_teacher_controls_is_imported_and_a_bad_one_refused(store) -> None:
+    code, key = store.create_class("7B maths")
+    store.save_drawing(code, canvas_digit(7), 7, student="Ada", answers=fake_answers(7))
+    exported = store.export_zip(code, key)
+    at = our_class(store, code)  # no teacher key needed to import a class
+
+    at.file_uploader(key="teacher_import_file").upload("class.zip", exported, "application/zip").run()
+    at.button(key="teacher_import").click().run()
+    assert not at.exception
+    imported = re.search(r"Imported as class (\w+)", all_text(at))
+    assert imported and imported.group(1) != code
+    copy = store.drawings(imported.group(1))
+    assert [(d.student, d.label) for d in copy] == [("Ada", 7)]
+    store.check_teacher_key(imported.group(1), key)  # the class keeps its teacher key
+
+    before = len(store.classes())
+    uploader = at.file_uploader(key="teacher_import_file")
+    uploader.upload("class.zip", b"not a zip at all", "application/zip").run()
+    at.button(key="teacher_import").click().run()
+    assert not at.exception and at.error, "a file that is not our ZIP says why"
+    assert len(store.classes()) == before, "nothing was written"
