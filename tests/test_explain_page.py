@@ -109,6 +109,15 @@ def test_the_data_map_shows_digits_the_drawing_and_opens_a_clicked_digit(
     spec = chart_specs(app)
     assert "your drawing" in spec and "test digit #" in spec
     assert app.subheader[0].value == "Map of the data"
+    assert not app.get("image")
+    # What Streamlit reports after a click on the dot of test digit 42 (its customdata): it opens.
+    app.session_state["why_map"] = {"selection": {
+        "points": [{"curve_number": 0, "point_number": 42, "point_index": 42, "customdata": 42}],
+        "point_indices": [42], "box": [], "lasso": [],
+    }}
+    app.run()
+    assert not app.exception
+    assert [caption for image in app.get("image") for caption in image.captions] == ["test digit #42: a 2"]
 
 
 def test_the_data_map_can_circle_the_models_mistakes(

@@ -76,7 +76,7 @@ def show_data_map(digit: np.ndarray, name: str) -> None:
     st.caption("Each dot is a test digit, coloured by what it really is; the star is your drawing, "
                "placed among the test digits nearest to it. Hover over a dot to see which digit it is, "
                "click it to open it.")
-    picked = [point.get("customdata") for point in (event.selection.points if event else [])]
+    picked = [point.get("customdata") for point in (event["selection"]["points"] if event else [])]
     picked = [int(index) for index in picked if index is not None]
     if picked:
         index = picked[0]
