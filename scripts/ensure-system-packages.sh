@@ -15,7 +15,7 @@ fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing ${missing[*]} for the tests..."
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null && exit 0
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null && exit 0
 fi
 echo "NOTE: not installed: ${missing[*]}; the tests that need them will be skipped."
 echo "      Install them with: sudo apt-get install -y ${missing[*]}"
