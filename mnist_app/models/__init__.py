@@ -225,15 +225,20 @@ def one_native_thread() -> Any:
     return _thread_pools.limit(limits=1)
 
 
-def predict_digits(digits: np.ndarray, name: str, *, calibrated: bool = True) -> np.ndarray:
+def predict_digits(
+    digits: np.ndarray, name: str, *, calibrated: bool = True, model: Any | None = None
+) -> np.ndarray:
     """Probabilities float64 (n, 10) of model ``name`` for preprocessed digits, calibrated.
 
     ``digits``: what ``to_mnist`` returns, one (28, 28) or a batch (n, 28, 28) or (n, 784),
     floats in [0, 1]. A few digits are answered on one native thread (see ``ONE_THREAD_ROWS``).
     ``calibrated=False``: the model's own probabilities, without its temperature (for fitting it).
+    ``model``: an already-loaded variant of ``name`` (e.g. a class's taught one) answers instead
+    of the MNIST-trained one, with ``name``'s temperature.
     """
     features = np.asarray(digits, dtype=np.float32).reshape(-1, 28 * 28)
-    model = get_model(name)
+    if model is None:
+        model = get_model(name)
     if len(features) <= ONE_THREAD_ROWS:
         with one_native_thread():
             probabilities = model.predict_proba(features)
@@ -244,9 +249,11 @@ def predict_digits(digits: np.ndarray, name: str, *, calibrated: bool = True) ->
     return calibration.calibrate(probabilities, name) if calibrated else probabilities
 
 
-def predict_digit(digit: np.ndarray, name: str) -> Prediction:
-    """Model ``name``'s answer for one preprocessed digit (28x28 in [0, 1], as ``to_mnist`` returns)."""
-    probabilities = predict_digits(digit, name)[0]
+def predict_digit(digit: np.ndarray, name: str, *, model: Any | None = None) -> Prediction:
+    """Model ``name``'s answer for one preprocessed digit (28x28 in [0, 1], as ``to_mnist`` returns).
+
+    ``model``: an already-loaded variant of ``name`` answers instead (see ``predict_digits``)."""
+    probabilities = predict_digits(digit, name, model=model)[0]
     return Prediction(model=name, label=int(np.argmax(probabilities)), probabilities=probabilities)
 
 
