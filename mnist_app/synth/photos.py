@@ -4,7 +4,7 @@ MNIST *test* digits are redrawn as pen strokes (``synth.skeleton_strokes``), wri
 paper and photographed: paper colour and grain, lined or squared paper, black or blue
 ballpoint or pencil, a light gradient and a soft shadow, a few degrees of rotation and a
 small perspective, blur, sensor noise and JPEG compression. Numbers of several digits
-are written left to right with varied spacing, some touching or overlapping.
+are written left to right with varied spacing, some touching (``_layout``).
 
 Each photo comes with the same handwriting drawn clean on the app's canvas
 (``clean_canvas``), so a benchmark compares the photo with the drawing of the very same
@@ -51,9 +51,12 @@ class PaperPhoto:
 
 def iter_paper_photos(
     n: int, seed: int = 0, *, digits: int | tuple[int, int] = 1,
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None, spacing: str = "ink",
 ) -> Iterator[PaperPhoto]:
-    """Yield ``n`` photos, each of ``digits`` digits (or a count drawn from a (low, high) range)."""
+    """Yield ``n`` photos, each of ``digits`` digits (or a count drawn from a (low, high) range).
+
+    ``spacing``: how neighbouring digits are spaced, "ink" or round 1's "boxes" (see ``_layout``).
+    """
     from mnist_app.data import load_mnist  # the MNIST *test* split only
 
     images, labels = load_mnist("test", data_dir)
@@ -62,16 +65,17 @@ def iter_paper_photos(
         count = digits if isinstance(digits, int) else int(rng.integers(digits[0], digits[1] + 1))
         picks = [int(rng.integers(len(images))) for _ in range(count)]
         handwriting = [synth.skeleton_strokes(images[pick]) for pick in picks]
-        yield make_paper_photo(handwriting, rng, [int(labels[p]) for p in picks], picks)
+        yield make_paper_photo(handwriting, rng, [int(labels[p]) for p in picks], picks, spacing)
 
 
 def make_paper_photo(
     handwriting: list[Strokes], rng: np.random.Generator, labels: list[int], sources: list[int],
+    spacing: str = "ink",
 ) -> PaperPhoto:
     """Write the strokes of each digit (28x28 coordinates) side by side on paper, photograph it."""
     rows, cols = PHOTO_SIZE
     pen_ratio = float(rng.uniform(0.05, 0.11))  # stroke width / digit height: ballpoint to felt tip
-    placed, touching, height = _layout(handwriting, rng)
+    placed, touching, height = _layout(handwriting, rng, pen_ratio, spacing)
     ink = synth.draw_strokes(placed, max(1.5, pen_ratio * height), size=max(rows, cols))[:rows, :cols]
     paper = str(rng.choice(["plain", "lined", "squared"], p=[0.3, 0.4, 0.3]))
     ink_name = str(rng.choice(list(INKS)))
@@ -86,8 +90,67 @@ def make_paper_photo(
     return PaperPhoto(photo, jpeg, tuple(labels), tuple(sources), clean, touching, paper, ink_name)
 
 
-def _layout(handwriting: list[Strokes], rng: np.random.Generator) -> tuple[Strokes, bool, float]:
-    """Place the digits left to right on the photo; returns the strokes, touching?, digit height."""
+def _layout(handwriting: list[Strokes], rng: np.random.Generator, pen_ratio: float,
+            spacing: str) -> tuple[Strokes, bool, float]:
+    """Place the digits left to right on the photo; returns the strokes, touching?, digit height.
+
+    ``spacing="ink"``: each gap is measured between the ink of neighbours, row by row, from
+    touching (strokes meeting, overlapping by up to 4% of the height) to wide, as people
+    write. ``spacing="boxes"`` (round 1): gaps between bounding boxes, from -6% to 35% of the
+    height, so a slanted 1 or a wide 9 may lie inside its neighbour, strokes crossing.
+    """
+    if spacing == "boxes" or len(handwriting) == 1:  # one digit: the same photo either way
+        return _layout_boxes(handwriting, rng)
+    if spacing != "ink":
+        raise ValueError(f"spacing is 'ink' or 'boxes', not {spacing!r}")
+    rows, cols = PHOTO_SIZE
+    count = len(handwriting)
+    gaps = rng.uniform(-0.04, 0.30, max(count - 1, 0))  # between the ink, of the digit height
+    touching = bool((gaps < 0.01).any())
+    height = float(rng.uniform(0.15, 0.45) * rows)
+    left_draw, top_draw = rng.random(), rng.random()
+    # Written at height 1, then scaled to fit the frame.
+    placed_units: Strokes = []
+    points_so_far = np.zeros((0, 2))
+    for position, strokes in enumerate(handwriting):
+        points = np.concatenate(strokes)
+        low = points.min(axis=0)
+        factor = 1.0 / max(float(np.ptp(points[:, 0])), 1e-6) * rng.uniform(0.92, 1.05)
+        shift = np.array([rng.normal(0, 0.03), 0.0])
+        unit = [(stroke - low) * factor + shift for stroke in strokes]
+        if position > 0:
+            unit_points = np.concatenate(unit)
+            across = _ink_offset(points_so_far, unit_points, gaps[position - 1] + pen_ratio)
+            unit = [stroke + np.array([0.0, across]) for stroke in unit]
+        placed_units += unit
+        points_so_far = np.concatenate([points_so_far, *unit])
+    width_units = float(np.ptp(points_so_far[:, 1])) + pen_ratio
+    height = min(height, 0.85 * cols / max(width_units, 1e-6))
+    left = 0.05 * cols + left_draw * (0.9 * cols - width_units * height)
+    top = 0.08 * rows + top_draw * (0.84 * rows - height)
+    origin = np.array([top, left - points_so_far[:, 1].min() * height])
+    return [stroke * height + origin for stroke in placed_units], touching, height
+
+
+def _ink_offset(before: np.ndarray, digit: np.ndarray, distance: float) -> float:
+    """How far right to move ``digit`` (points, row/col) so its strokes' centre lines are
+    ``distance`` right of those ``before`` it in the rows both write in (bands of 5% height)."""
+    band = 0.05
+    low = min(before[:, 0].min(), digit[:, 0].min())
+    bands = int((max(before[:, 0].max(), digit[:, 0].max()) - low) / band) + 1
+    right_edge = np.full(bands, -np.inf)
+    left_edge = np.full(bands, np.inf)
+    np.maximum.at(right_edge, ((before[:, 0] - low) / band).astype(int), before[:, 1])
+    np.minimum.at(left_edge, ((digit[:, 0] - low) / band).astype(int), digit[:, 1])
+    right_edge = ndimage.maximum_filter1d(right_edge, 3)  # a stroke's round end reaches a band over
+    shared = np.isfinite(right_edge) & np.isfinite(left_edge)
+    if not shared.any():  # no row in common: the gap between the boxes
+        return distance + float(before[:, 1].max() - digit[:, 1].min())
+    return distance + float((right_edge[shared] - left_edge[shared]).max())
+
+
+def _layout_boxes(handwriting: list[Strokes], rng: np.random.Generator) -> tuple[Strokes, bool, float]:
+    """Round 1's composition: gaps between bounding boxes (see ``_layout``)."""
     rows, cols = PHOTO_SIZE
     count = len(handwriting)
     shapes = [np.concatenate(strokes) for strokes in handwriting]
