@@ -1,0 +1,209 @@
+"""The writing-style generator: each style visibly present, deterministic, from training digits only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from mnist_app.data import load_mnist
+from mnist_app.synth import styles, styles_benchmark
+
+INK = styles.INK
+SAMPLES = 20  # digits of each kind checked per style
+
+
+@pytest.fixture(scope="module")
+def train_digits(mnist_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = load_mnist("train", mnist_dir)
+    return images[:3000].astype(np.float32) / 255.0, labels[:3000]
+
+
+def _digits(train: tuple[np.ndarray, np.ndarray], label: int) -> np.ndarray:
+    images, labels = train
+    return images[labels == label][:SAMPLES]
+
+
+def _styled(digits: np.ndarray, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(digit, styles.apply_style(digit, name, np.random.default_rng([7, i])))
+            for i, digit in enumerate(digits)]
+
+
+def _holes(digit: np.ndarray) -> tuple[np.ndarray, int]:
+    ink = digit >= INK
+    return ndimage.label(ndimage.binary_fill_holes(ink) & ~ink)
+
+
+def _share(results: list[bool]) -> float:
+    return float(np.mean(results))
+
+
+def _leftmost(image: np.ndarray, rows: slice) -> int:
+    """The leftmost ink column on ``rows``."""
+    return int(np.flatnonzero((image[rows] >= INK).any(axis=0))[0])
+
+
+def _columns(image: np.ndarray, rows: slice) -> int:
+    """How many columns have ink on ``rows``."""
+    return int((image[rows] >= INK).any(axis=0).sum())
+
+
+def _widest_pair(image: np.ndarray, rows: slice) -> int:
+    """The most ink columns on two adjacent rows of ``rows`` (a slightly tilted bar spans two)."""
+    band = image[rows] >= INK
+    return int((band[:-1] | band[1:]).sum(axis=1).max())
+
+
+@pytest.mark.parametrize("name", ["zero_slash", "zero_bar"])
+def test_a_struck_zero_has_ink_crossing_the_loops_interior(train_digits, name: str) -> None:
+    crossed = []
+    closed_zeros = [digit for digit in _digits(train_digits, 0) if _holes(digit)[1] == 1]
+    assert len(closed_zeros) >= 10
+    for plain, styled in _styled(np.stack(closed_zeros), name):
+        interior = _holes(plain)[0] > 0
+        # Ink on a good share of what was empty inside, and past the loop above and below it.
+        outside = (styled >= INK) & ~ndimage.binary_fill_holes(plain >= INK)
+        rows = np.flatnonzero(outside.any(axis=1))
+        top, bottom, _, _ = styles.ink_box(plain)
+        crossed.append((styled[interior] >= INK).mean() >= 0.1 and len(rows) > 0
+                       and rows[0] < top and rows[-1] > bottom)
+    assert _share(crossed) >= 0.9
+
+
+def test_a_flagged_one_has_ink_left_of_its_stem_at_the_top(train_digits) -> None:
+    flagged = []
+    for plain, styled in _styled(_digits(train_digits, 1), "one_flag"):
+        top, bottom, _, _ = styles.ink_box(plain)
+        upper = slice(top, top + (bottom - top) // 4 + 1)
+        flagged.append(_leftmost(styled, upper) <= _leftmost(plain, upper) - 3)
+    assert _share(flagged) >= 0.9
+
+
+def test_a_based_one_has_a_wide_foot(train_digits) -> None:
+    based = []
+    for plain, styled in _styled(_digits(train_digits, 1), "one_flag_base"):
+        bottom = styles.ink_box(plain)[1]
+        foot = slice(bottom - 1, bottom + 2)
+        based.append(_columns(styled, foot) >= _columns(plain, foot) + 5)
+    assert _share(based) >= 0.9
+
+
+def test_a_crossed_seven_has_ink_across_its_stem(train_digits) -> None:
+    crossed = []
+    for plain, styled in _styled(_digits(train_digits, 7), "seven_cross"):
+        top, bottom, _, _ = styles.ink_box(plain)
+        rows = slice(top + (bottom - top) * 2 // 5, top + (bottom - top) * 2 // 3 + 1)
+        crossed.append(_widest_pair(styled, rows) >= _widest_pair(plain, rows) + 4)
+    assert _share(crossed) >= 0.9
+
+
+def test_a_closed_four_encloses_its_top(train_digits) -> None:
+    open_fours = [digit for digit in _digits(train_digits, 4) if _holes(digit)[1] == 0]
+    assert len(open_fours) >= 5
+    closed = [_holes(styled)[1] >= 1 for _, styled in _styled(np.stack(open_fours), "four_closed")]
+    assert _share(closed) >= 0.8
+
+
+def test_a_flat_topped_five_has_a_long_straight_top(train_digits) -> None:
+    flat = []
+    for plain, styled in _styled(_digits(train_digits, 5), "five_flat"):
+        top, _, left, right = styles.ink_box(plain)
+        bar_start = np.flatnonzero((plain[top : top + 4] >= INK).any(axis=0))[0]
+        run = (styled[top : top + 2] >= INK).any(axis=0)
+        flat.append(run[bar_start : right + 2].all() and run.sum() >= 0.5 * (right - left + 1))
+    assert _share(flat) >= 0.9
+
+
+def test_a_two_loop_eight_has_two_loops_one_above_the_other(train_digits) -> None:
+    stacked = []
+    for _, styled in _styled(_digits(train_digits, 8), "eight_two_loops"):
+        labelled, count = _holes(styled)
+        centres = ndimage.center_of_mass(labelled > 0, labelled, range(1, count + 1))
+        stacked.append(count == 2 and abs(centres[0][0] - centres[1][0]) >= 5)
+    assert _share(stacked) >= 0.9
+
+
+def test_a_curly_nine_turns_left_at_its_foot(train_digits) -> None:
+    curly = []
+    for plain, styled in _styled(_digits(train_digits, 9), "nine_curly"):
+        bottom = styles.ink_box(plain)[1]
+        foot = slice(bottom - 3, bottom + 2)
+        curly.append(_leftmost(styled, foot) <= _leftmost(plain, foot) - 2)
+    assert _share(curly) >= 0.9
+
+
+def test_pen_effects_change_the_strokes_as_named(train_digits) -> None:
+    digits = train_digits[0][:SAMPLES]
+    for plain, gapped in _styled(digits, "pen_gaps"):
+        assert (gapped >= INK).sum() < (plain >= INK).sum() and (gapped <= plain + 1e-6).all()
+    for plain, run_on in _styled(digits, "overshoot"):
+        assert (run_on >= INK).sum() >= (plain >= INK).sum() and (run_on >= plain - 1e-6).all()
+    longer = [(run_on >= INK).sum() > (plain >= INK).sum() for plain, run_on in _styled(digits, "overshoot")]
+    assert _share(longer) >= 0.8
+    widths = [abs(styles.pen_width(sized) - styles.pen_width(plain))
+              for plain, sized in _styled(digits, "pen_size")]
+    assert np.median(widths) >= 0.7
+    for plain, wobbly in _styled(digits, "jitter"):
+        assert not np.allclose(plain, wobbly) and abs(wobbly.sum() / plain.sum() - 1) < 0.15
+
+
+def test_styled_copies_are_deterministic_per_seed_and_per_digit(train_digits) -> None:
+    images = np.round(train_digits[0][:200] * 255).astype(np.uint8)
+    labels = train_digits[1][:200]
+    first = styles.styled_copies(images, labels, share=0.5, seed=3)
+    again = styles.styled_copies(images, labels, share=0.5, seed=3)
+    other = styles.styled_copies(images, labels, share=0.5, seed=4)
+    assert np.array_equal(first[0], again[0]) and first[2] == again[2]
+    assert not (len(first[0]) == len(other[0]) and np.array_equal(first[0], other[0]))
+    # Digit i's copy depends only on (seed, i): a prefix of the data gives a prefix of the copies.
+    prefix = styles.styled_copies(images[:100], labels[:100], share=0.5, seed=3)
+    assert np.array_equal(prefix[0], first[0][: len(prefix[0])])
+    assert 60 <= len(first[0]) <= 140  # about half of 200
+    assert first[0].dtype == np.uint8 and set(first[2]) <= set(styles.STYLES)
+    for name, label in zip(first[2], first[1], strict=True):
+        assert styles.STYLES[name].label in (None, label)  # a digit only gets its own digit's styles
+
+
+def test_styled_copies_keep_labels_and_come_from_the_digits_given(train_digits) -> None:
+    images = np.round(train_digits[0][:300] * 255).astype(np.uint8)
+    labels = train_digits[1][:300]
+    copies, copy_labels, names = styles.styled_copies(images, labels, share=1.0, seed=0)
+    assert np.array_equal(copy_labels, labels)
+    # Each copy is drawn on its own source digit (two-loop 8s are redrawn in its box only): of
+    # all the digits given, the closest to a copy (correlation, slightly blurred) is its source.
+    def unit(batch: np.ndarray) -> np.ndarray:
+        flat = ndimage.gaussian_filter(batch.astype(float), (0, 1, 1)).reshape(len(batch), -1)
+        flat -= flat.mean(axis=1, keepdims=True)
+        return flat / np.linalg.norm(flat, axis=1, keepdims=True)
+
+    similarity = unit(copies) @ unit(images).T
+    own = np.diag(similarity)
+    rank = (similarity > own[:, None]).sum(axis=1)  # 0: its source is the closest digit
+    redrawn = np.array([name == "eight_two_loops" for name in names])
+    assert np.mean(rank[~redrawn] == 0) >= 0.85 and np.mean(rank[~redrawn] <= 5) >= 0.98
+    assert own[~redrawn].min() >= 0.5
+
+
+def test_the_styles_benchmark_draws_test_digits_in_each_style(mnist_dir: Path, monkeypatch) -> None:
+    from mnist_app import data
+
+    splits: list[str] = []
+    real = data.load_mnist
+
+    def recording(split: str, *args, **kwargs):
+        splits.append(split)
+        return real(split, *args, **kwargs)
+
+    monkeypatch.setattr(data, "load_mnist", recording)
+    only = ("plain", "zero_slash", "seven_cross")
+    samples = list(styles_benchmark.iter_styled_drawings(3, seed=5, data_dir=mnist_dir, only=only))
+    assert splits == ["test"]
+    assert [sample.style for sample in samples] == [name for name in only for _ in range(3)]
+    test_labels = real("test", mnist_dir)[1]
+    assert all(test_labels[sample.test_index] == sample.label for sample in samples)
+    assert {sample.label for sample in samples[3:]} == {0, 7}
+    assert all(sample.canvas.shape == (280, 280, 4) and sample.canvas.dtype == np.uint8 for sample in samples)
+    again = list(styles_benchmark.iter_styled_drawings(3, seed=5, data_dir=mnist_dir, only=only))
+    assert all(np.array_equal(a.canvas, b.canvas) for a, b in zip(samples, again, strict=True))
