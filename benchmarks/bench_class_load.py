@@ -80,7 +80,7 @@ async def first_answer(url: str, recording: handwriting.Recording) -> float:
     """Open the page and draw one stroke; seconds until its answer (or NaN)."""
     session = load_client.AppSession(url)
     await session.open()
-    run = await session.rerun([session.widget("model", text=recording.model),
+    run = await session.draw([session.widget("model", text=recording.model),
                                session.widget("canvas", json=recording.digits[0].strokes[0])])
     await session.close()
     return run.answered_at if run.answered_at is not None else float("nan")
@@ -96,7 +96,7 @@ async def cpu_per_rerun(url: str, pid: int, recording: handwriting.Recording,
     for index in range(strokes):
         await asyncio.sleep(0.3)  # let the previous run's loose ends settle
         before = server_usage(pid)[0]
-        await session.rerun([session.widget("model", text=recording.model),
+        await session.draw([session.widget("model", text=recording.model),
                              session.widget("canvas", json=values[index % len(values)])])
         costs.append(server_usage(pid)[0] - before)
     await session.close()

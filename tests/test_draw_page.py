@@ -19,7 +19,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from mnist_app import data, models, preprocess
-from mnist_app.ui import common, draw_page
+from mnist_app.ui import common, draw_page, steps_strip
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 SIDE = draw_page.PHONE_CANVAS
@@ -119,13 +119,18 @@ def test_a_drawing_gets_the_models_answer_and_what_the_model_sees(trained_for_br
         f"**Logistic regression** says **1**, {expected.probabilities[1]:.0%} sure."
     ]
     assert len(at.get("plotly_chart")) == 1
-    # What the model sees: one picture per preprocessing step, with its caption.
+    # What the model sees: ONE picture of the preprocessing steps, each step's caption numbered.
     steps = preprocess.steps(drawn_one())
-    assert [image.proto.imgs[0].caption for image in at.image] == [step.caption for step in steps]
-    # All models: a card for each trained one with its answer, the chosen one marked.
-    captions = [caption.value for caption in at.caption]
-    assert "**Logistic regression**" in captions
-    assert "k-nearest neighbours" in captions
+    [picture] = at.image
+    assert picture.proto.imgs[0].caption == steps_strip.caption(steps)
+    numbered = [f"{number}. {step.caption}" for number, step in enumerate(steps, 1)]
+    assert all(text in steps_strip.caption(steps) for text in numbered)
+    # All models: a card for each trained one with its answer, the chosen one's name in bold.
+    cards = {block.value.split("]]")[0] for block in at.markdown if block.value.startswith(":small[:gray[")}
+    assert ":small[:gray[**Logistic regression**" in cards
+    assert ":small[:gray[k-nearest neighbours" in cards
+    knn = models.predict(drawn_one(), "knn")
+    assert draw_page.card_text("knn", knn, "logistic_regression") in [block.value for block in at.markdown]
 
 
 @pytest.mark.slow
@@ -236,3 +241,22 @@ def test_missing_data_says_so_and_a_failed_download_is_reported(monkeypatch) -> 
     at.button(key=f"train_{at.selectbox(key=common.MODEL_KEY).value}").click().run()
     assert not at.exception
     assert any("could not be downloaded" in error.value for error in at.error)
+
+
+def test_what_the_model_sees_is_one_picture_of_every_step_in_order() -> None:
+    steps = preprocess.steps(drawn_one())
+    strip = steps_strip.strip([step.image for step in steps])
+    pixels = np.asarray(strip)
+    side, gap = steps_strip.TILE, steps_strip.GAP
+    rows = -(-len(steps) // steps_strip.PER_ROW)
+    columns = steps_strip.PER_ROW
+    assert pixels.shape == (rows * side + (rows - 1) * gap, columns * side + (columns - 1) * gap, 2)
+    for index, step in enumerate(steps):  # each tile is that step's picture, opaque; the gaps are transparent
+        row, column = divmod(index, steps_strip.PER_ROW)
+        top, left = row * (side + gap), column * (side + gap)
+        tile = pixels[top: top + side, left: left + side]
+        assert (tile[..., 1] == 255).all()
+        assert np.array_equal(tile[..., 0], np.asarray(steps_strip.square_tile(step.image)))
+    assert (pixels[:side, side: side + gap, 1] == 0).all()
+    png = steps_strip.strip_png(steps)
+    assert png.startswith(b"\x89PNG") and np.array_equal(np.asarray(Image.open(io.BytesIO(png))), pixels)

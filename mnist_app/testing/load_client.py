@@ -4,7 +4,9 @@ Each student is one asyncio task holding one websocket to ``/_stcore/stream``, l
 browser tab. It sends ``BackMsg.rerun_script`` with the widget values a real browser sent
 (the canvas values of :mod:`mnist_app.testing.handwriting`, the model picker, the Clear
 button) and reads the ``ForwardMsg`` replies: the answer ("... says **7** ..."), any
-exception, the end of the run. It fetches the page's images as a browser would. Thirty
+exception, the end of the run. It fetches the page's images as a browser would. The
+canvas lives in a fragment (``draw_page.drawing_section``): a stroke, Clear or another
+model asks for a fragment run (``rerun_script.fragment_id``), as the browser does. Thirty
 of them cost the client a few percent of one core, so the server keeps the machine.
 
 Every run has a time limit and a student stops after its time, so a run is bounded.
@@ -68,6 +70,7 @@ class AppSession:
         self.socket: websockets.ClientConnection | None = None
         self.pages: dict[str, str] = {}  # url path ("draw", "models", ...) -> page script hash
         self.widget_ids: dict[str, str] = {}  # "canvas", "model", "clear" -> widget id
+        self.canvas_fragment = ""  # id of the fragment the canvas is drawn in ("" = none)
         self.model_options: list[str] = []
 
     async def open(self) -> Run:
@@ -81,12 +84,22 @@ class AppSession:
         if self.socket is not None:
             await self.socket.close()
 
-    async def rerun(self, widgets: list[WidgetState], page: str = "draw") -> Run:
-        """Ask for a script run of ``page`` (url path; "" = default) with ``widgets``; wait for its end."""
+    async def draw(self, widgets: list[WidgetState]) -> Run:
+        """A change of the canvas, the model picker or a canvas button: as the browser does, a
+        run of the canvas's fragment alone (the whole page if it is in none)."""
+        return await self.rerun(widgets, fragment=self.canvas_fragment)
+
+    async def rerun(self, widgets: list[WidgetState], page: str = "draw", *, fragment: str = "") -> Run:
+        """Ask for a script run of ``page`` (url path; "" = default) with ``widgets``; wait for its end.
+
+        ``fragment``: the id of a fragment to rerun alone (what a browser asks for when a widget
+        inside that fragment changes), "" for the whole page.
+        """
         message = BackMsg()
         state = message.rerun_script
         state.widget_states.widgets.extend(widgets)
         state.page_script_hash = self.pages.get(page, "")
+        state.fragment_id = fragment
         state.context_info.url = self.base_url + page
         for name, value in CONTEXT.items():
             setattr(state.context_info, name, value)
@@ -107,13 +120,13 @@ class AppSession:
                 if "" in self.pages:  # the default page (drawing) has no path of its own
                     self.pages.setdefault("draw", self.pages.pop(""))
             elif kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
-                self._read_element(reply.delta.new_element, run, images)
+                self._read_element(reply.delta.new_element, run, images, reply.delta.fragment_id)
             elif kind == "script_finished":
                 run.finished_at = time.monotonic()
                 await asyncio.gather(*(self._fetch(url) for url in images))
                 return run
 
-    def _read_element(self, element: Any, run: Run, images: list[str]) -> None:
+    def _read_element(self, element: Any, run: Run, images: list[str], fragment: str) -> None:
         kind = element.WhichOneof("type")
         if kind == "markdown" and (found := ANSWER.search(element.markdown.body)) and run.answer is None:
             run.answer, run.answered_at = int(found.group(1)), time.monotonic()
@@ -121,6 +134,7 @@ class AppSession:
             run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
         elif kind == "bidi_component" and element.bidi_component.id.endswith("-canvas"):
             self.widget_ids["canvas"] = element.bidi_component.id
+            self.canvas_fragment = fragment
         elif kind == "selectbox" and element.selectbox.id.endswith("-model"):
             self.widget_ids["model"] = element.selectbox.id
             self.model_options = list(element.selectbox.options)
@@ -183,10 +197,10 @@ async def student(base_url: str, recording: Recording, behaviour: Behaviour, see
                 if due is None or time.monotonic() >= end:
                     return report
                 picked = session.widget("model", text=model)
-                await _checked(report, session.rerun([picked, session.widget("clear")]), "Clear")
+                await _checked(report, session.draw([picked, session.widget("clear")]), "Clear")
                 # The canvas then reloads empty and sends its blank drawing, as in the browser.
                 blank = session.widget("canvas", json=recording.blank)
-                await _checked(report, session.rerun([picked, blank]), "Clear")
+                await _checked(report, session.draw([picked, blank]), "Clear")
                 if rng.random() < behaviour.switch_model and behaviour.models:
                     model = rng.choice(behaviour.models)
                 if rng.random() < behaviour.switch_page and len(session.pages) > 1:
@@ -211,7 +225,7 @@ async def _draw(session: AppSession, report: StudentReport, digit: RecordedDigit
             return None
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         report.strokes += 1
-        run = await _checked(report, session.rerun([session.widget("model", text=model),
+        run = await _checked(report, session.draw([session.widget("model", text=model),
                                                      session.widget("canvas", json=stroke)]), "stroke")
         if run is not None and run.answered_at is not None:
             report.latencies.append((due, run.answered_at - due))

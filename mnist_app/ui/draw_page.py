@@ -14,10 +14,9 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-from PIL import Image
 
 from mnist_app import models, preprocess
-from mnist_app.ui import class_save, common, number_canvas, verdict_panel, whatif_section
+from mnist_app.ui import class_save, common, number_canvas, steps_strip, verdict_panel, whatif_section
 
 #: Session-state key of the canvas component (its value holds the drawing).
 CANVAS_KEY = "canvas"
@@ -54,6 +53,17 @@ def render() -> None:
     if st.toggle("Whole number (wide canvas)", key=number_canvas.TOGGLE_KEY):
         number_canvas.render()  # several digits, read as one number
         return
+    drawing_section()
+
+
+@st.fragment
+def drawing_section() -> None:
+    """The canvas and everything that depends on the drawing.
+
+    A fragment: a stroke, Clear, Undo or another model reruns only this, not the page's
+    title, style, navigation and whole-number switch (a class's server does this for
+    every stroke of every student).
+    """
     canvas_column, answer_column = st.columns([1, 1], gap="large")
     with canvas_column:
         image = drawing_canvas()
@@ -242,10 +252,7 @@ def show_all_models(answers: dict[str, models.Prediction], chosen: str) -> None:
     with st.container(horizontal=True, key="all_models"):
         for name, answer in answers.items():
             with st.container(border=True, width=CARD_WIDTH, key=f"card_{name}", gap="small"):
-                title = common.display_name(name)
-                st.caption(f"**{title}**" if name == chosen else title)
-                st.markdown(f"## {answer.label}")
-                st.caption(f"{answer.confidence:.0%} sure")
+                st.markdown(card_text(name, answer, chosen))  # one element: a stroke resends every card
                 if note := verdict_panel.disagreement_note(answer.label, consensus):
                     st.caption(note)
     if untrained:
@@ -258,31 +265,16 @@ def show_all_models(answers: dict[str, models.Prediction], chosen: str) -> None:
 CARD_WIDTH = 170  # two cards side by side on a phone
 
 
+def card_text(name: str, answer: models.Prediction, chosen: str) -> str:
+    """A model's card as Markdown: its name (bold when chosen), its digit, big, and how sure it is."""
+    title = common.display_name(name)
+    shown = f"**{title}**" if name == chosen else title
+    return f":small[:gray[{shown}]]\n## {answer.label}\n:small[:gray[{answer.confidence:.0%} sure]]"
+
+
 def show_what_the_model_sees(pipeline: list[preprocess.Step]) -> None:
-    """The images of ``preprocess.steps``: from the drawing to the 28x28 digit the model gets."""
+    """The images of ``preprocess.steps``, from the drawing to the 28x28 digit the model gets, as
+    one picture (numbered captions below it)."""
     st.subheader("What the model sees")
-    with st.container(horizontal=True, key="steps"):
-        for step in pipeline:
-            with st.container(width=STEP_TILE):
-                st.image(square_tile(step.image), caption=step.caption, width=STEP_TILE)
-
-
-STEP_TILE = 104
-
-
-def square_tile(picture: np.ndarray, side: int = STEP_TILE) -> Image.Image:
-    """A step's image padded to a square with background and scaled to ``side`` pixels.
-
-    Small images are scaled up with hard pixel edges, so a student sees the 28x28 pixels
-    the model sees (a browser would blur them); big ones are scaled down smoothly.
-    """
-    picture = np.asarray(picture)
-    if picture.dtype != np.uint8:
-        picture = (np.clip(picture, 0.0, 1.0) * 255).round().astype(np.uint8)
-    height, width = picture.shape[:2]
-    longer = max(height, width)
-    square = np.zeros((longer, longer), dtype=np.uint8)
-    top, left = (longer - height) // 2, (longer - width) // 2
-    square[top : top + height, left : left + width] = picture
-    resample = Image.Resampling.NEAREST if longer < side else Image.Resampling.BILINEAR
-    return Image.fromarray(square).resize((side, side), resample)
+    with st.container(key="steps"):
+        st.image(steps_strip.strip_png(pipeline), caption=steps_strip.caption(pipeline), width="content")
