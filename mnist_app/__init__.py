@@ -6,7 +6,8 @@ The pipeline, in the order a digit meets it:
 - :mod:`mnist_app.preprocess`: a drawing (or a training digit) into MNIST's 28x28 form;
 - :mod:`mnist_app.models`: the eight models, trained once and cached, and the one prediction path;
 - :mod:`mnist_app.evaluate`: every model on the 10,000 MNIST test digits, cached;
-- :mod:`mnist_app.report`: charts and gallery selections built from evaluations.
+- :mod:`mnist_app.report`: charts and gallery selections built from evaluations;
+- :mod:`mnist_app.teach`: the models taught a class's handwriting, before and after measured.
 
 The Streamlit user interface (``streamlit_app.py`` and :mod:`mnist_app.ui`) and the command
 line (:mod:`mnist_app.cli`) only call this package. The names below are its public API; they
@@ -36,9 +37,12 @@ _PUBLIC = {
     "Evaluation": "mnist_app.evaluation",
 }
 
+#: Public subpackages, used as modules (``from mnist_app import teach; teach.teach(...)``).
+_SUBPACKAGES = {"teach": "mnist_app.teach"}
+
 __all__ = [
     "EmptyDrawingError", "Evaluation", "Prediction", "available_models", "evaluate", "get_model",
-    "load_mnist", "predict", "predict_digit", "predict_digits", "steps", "to_mnist",
+    "load_mnist", "predict", "predict_digit", "predict_digits", "steps", "teach", "to_mnist",
 ]
 
 if TYPE_CHECKING:
@@ -57,6 +61,8 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> Any:
     # PEP 562: the public names load their module on first use.
+    if name in _SUBPACKAGES:
+        return importlib.import_module(_SUBPACKAGES[name])
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'mnist_app' has no attribute {name!r}")
@@ -64,4 +70,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PUBLIC))
+    return sorted(set(globals()) | set(_PUBLIC) | set(_SUBPACKAGES))

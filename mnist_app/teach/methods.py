@@ -1,0 +1,183 @@
+"""How each model learns the class's handwriting: ``teach(name, digits, labels)``.
+
+Two ways, chosen per model by measurement (docs/benchmarks.md, "Teaching the class's handwriting"):
+
+- **retrain**: the model's own recipe (``spec.build`` and ``spec.train``, whatever they are
+  now) on the MNIST training digits (plus their varied copies when the spec uses them) and
+  the class's digits, oversampled as varied copies so that they make up ``CLASS_SHARE`` of
+  what the model learns from. k-NN so simply adds the class's digits to those it searches.
+- **fine-tune**: a copy of the MNIST-trained model learns a few more epochs from the class's
+  copies mixed with as many MNIST digits again, so it does not forget (the MLP via
+  ``partial_fit``, the CNN via :mod:`mnist_app.teach.cnn_tune`). A model without that ability
+  (a changed recipe) is retrained instead.
+
+The MNIST-trained model is never modified: fine-tuning works on a deep copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import threading
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from mnist_app import data, models, preprocess
+from mnist_app.models import training
+from mnist_app.models.registry import Progress
+from mnist_app.teach import cnn_tune, extend_search
+from mnist_app.teach.digits import check_teaching_data, varied_copies
+
+#: Share of the teaching rows that are the class's (varied) digits when retraining.
+CLASS_SHARE = 0.05
+MIN_COPIES, MAX_COPIES = 4, 60
+#: Fine-tuning: about this many class rows (varied copies, 2 to 20 per digit), MNIST digits
+#: mixed in per class row (at least TUNE_MIN_MNIST), epochs: sized to stay within 30 s for the CNN.
+TUNE_CLASS_ROWS = 3000
+TUNE_MIN_COPIES, TUNE_MAX_COPIES = 2, 20
+TUNE_MNIST_PER_CLASS_ROW = 2
+TUNE_MIN_MNIST = 6000
+TUNE_EPOCHS = 3
+#: Models taught by fine-tuning their MNIST-trained copy (when it can), the rest are retrained.
+FINE_TUNED = ("mlp", "cnn")
+#: Models refitted from their MNIST-trained weights (``warm_start``), for WARM_ITERATIONS.
+WARM_STARTED = ("logistic_regression",)
+WARM_ITERATIONS = 30
+#: Models whose MNIST search set gets the class's digits added (SEARCH_COPIES varied copies each).
+SEARCH_SET = ("knn",)
+SEARCH_COPIES = 4
+SEED = 0
+
+_augmented_memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_memo_lock = threading.Lock()
+
+
+def teach(name: str, digits: np.ndarray, labels: np.ndarray, *, progress: Progress | None = None) -> Any:
+    """Model ``name`` taught the handwriting of ``digits`` (float32 (n, 28, 28), as to_mnist makes
+    them) with ``labels`` (int (n,)), on top of MNIST. Returns a new fitted classifier whose
+    ``predict_proba(float32 (m, 784))`` answers (m, 10); the cached MNIST model is untouched.
+
+    Raises :class:`~mnist_app.teach.digits.TeachingError` for no digits, one digit or one label.
+    """
+    spec = models.get_spec(name)
+    digits, labels = check_teaching_data(digits, labels)
+    report = progress or _ignore
+    if name in FINE_TUNED or name in WARM_STARTED or name in SEARCH_SET:
+        base = models.get_model(name, progress=lambda f, m: report(0.05 * f, m))
+        if name in SEARCH_SET and extend_search.can_extend(base):
+            report(0.1, f"Adding the class's digits to what {spec.display_name} searches")
+            rows = varied_copies(digits, SEARCH_COPIES, seed=SEED).reshape(-1, 28 * 28)
+            return extend_search.extend(base, rows, np.repeat(labels, SEARCH_COPIES))
+        if name in WARM_STARTED and hasattr(base, "warm_start"):
+            return warm_start(name, base, digits, labels, report)
+        if hasattr(base, "partial_fit") or cnn_tune.can_fine_tune(base):
+            return fine_tune(base, digits, labels, report, spec.display_name)
+    return retrain(name, digits, labels, report)
+
+
+def method_of(name: str) -> str:
+    """How ``teach`` teaches model ``name`` (when the model allows it): see the module docstring."""
+    if name in SEARCH_SET:
+        return "add to search set"
+    if name in WARM_STARTED:
+        return "warm start"
+    return "fine-tune" if name in FINE_TUNED else "retrain"
+
+
+def warm_start(name: str, base: Any, digits: np.ndarray, labels: np.ndarray, report: Progress) -> Any:
+    """A copy of ``base`` refitted from its own weights on MNIST plus the class, WARM_ITERATIONS more."""
+    spec = models.get_spec(name)
+    report(0.06, f"Preparing MNIST and the class's digits for {spec.display_name}")
+    features, targets = mnist_features(name)
+    copies = copies_for(len(digits), len(features))
+    features = np.concatenate([features, varied_copies(digits, copies, seed=SEED).reshape(-1, 28 * 28)])
+    targets = np.concatenate([targets, np.repeat(labels, copies)])
+    model = copy.deepcopy(base)
+    model.set_params(warm_start=True, max_iter=WARM_ITERATIONS)
+    hint = dataclasses.replace(spec, fit_seconds_hint=spec.fit_seconds_hint * WARM_ITERATIONS / 100)
+    return training.fit_with_estimate(hint)(model, features, targets, lambda f, m: report(0.1 + 0.88 * f, m))
+
+
+def copies_for(n_class: int, n_mnist: int) -> int:
+    """Varied copies per class digit so that the class makes up about CLASS_SHARE of the rows."""
+    wanted = CLASS_SHARE * n_mnist / ((1 - CLASS_SHARE) * max(n_class, 1))
+    return int(np.clip(math.ceil(wanted), MIN_COPIES, MAX_COPIES))
+
+
+def mnist_features(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST rows model ``name`` learns from: prepared training digits, plus varied copies
+    when its spec trains on them (as ``models.training`` does)."""
+    images, labels = data.load_mnist("train")
+    features, targets = training.prepared(images), labels.astype(np.int64)
+    if not models.get_spec(name).augment:
+        return features, targets
+    with _memo_lock:
+        hit = _augmented_memo.get(id(images))
+        if hit is None or hit[0] is not images:
+            hit = (images, preprocess.prepare_training(preprocess.augment_digits(images)))
+            _augmented_memo.clear()
+            _augmented_memo[id(images)] = hit
+    return np.concatenate([features, hit[1]]), np.concatenate([targets, targets])
+
+
+def retrain(name: str, digits: np.ndarray, labels: np.ndarray, report: Progress) -> Any:
+    """Model ``name``'s own recipe on MNIST plus the class's digits as varied copies."""
+    spec = models.get_spec(name)
+    report(0.02, f"Preparing MNIST and the class's digits for {spec.display_name}")
+    features, targets = mnist_features(name)
+    copies = copies_for(len(digits), len(features))
+    class_rows = varied_copies(digits, copies, seed=SEED).reshape(-1, 28 * 28)
+    features = np.concatenate([features, class_rows])
+    targets = np.concatenate([targets, np.repeat(labels, copies)])
+
+    def training_progress(fraction: float, message: str) -> None:
+        report(0.1 + 0.88 * fraction, message)
+
+    train = spec.train or training.fit_with_estimate(spec)
+    return train(spec.build(), features, targets, training_progress)
+
+
+def fine_tune(base: Any, digits: np.ndarray, labels: np.ndarray, report: Progress, title: str) -> Any:
+    """A copy of ``base`` trained TUNE_EPOCHS more epochs on the class's copies mixed with MNIST."""
+    report(0.06, f"Preparing the class's digits for {title}")
+    features, targets = mixed_rows(digits, labels)
+    if cnn_tune.can_fine_tune(base):
+        return cnn_tune.fine_tune(base, features, targets, epochs=TUNE_EPOCHS,
+                                  progress=lambda f, m: report(0.1 + 0.88 * f, m))
+    model = copy.deepcopy(base)
+    if getattr(model, "early_stopping", False):
+        model.set_params(early_stopping=False)  # partial_fit refuses it; the epochs are fixed here
+        if getattr(model, "best_loss_", 0.0) is None:  # early stopping tracked a score, not the loss
+            model.best_loss_ = np.inf
+    rng = np.random.default_rng(SEED)
+    started = time.perf_counter()
+    for epoch in range(TUNE_EPOCHS):
+        report(0.1 + 0.88 * epoch / TUNE_EPOCHS, f"Teaching {title}: epoch {epoch + 1} of {TUNE_EPOCHS}, "
+                                                 f"{time.perf_counter() - started:.0f} s")
+        order = rng.permutation(len(features))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.partial_fit(features[order], targets[order])
+    return model
+
+
+def mixed_rows(digits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fine-tuning rows: varied copies of each class digit and a random sample of MNIST digits."""
+    copies = int(np.clip(round(TUNE_CLASS_ROWS / len(digits)), TUNE_MIN_COPIES, TUNE_MAX_COPIES))
+    class_rows = varied_copies(digits, copies, seed=SEED).reshape(-1, 28 * 28)
+    class_targets = np.repeat(labels, copies)
+    images, mnist_labels = data.load_mnist("train")
+    mnist = training.prepared(images)
+    count = min(len(mnist), max(TUNE_MIN_MNIST, TUNE_MNIST_PER_CLASS_ROW * len(class_rows)))
+    picked = np.random.default_rng(SEED).choice(len(mnist), size=count, replace=False)
+    return (np.concatenate([class_rows, mnist[picked]]),
+            np.concatenate([class_targets, mnist_labels[picked].astype(np.int64)]))
+
+
+def _ignore(fraction: float, message: str) -> None:
+    return None
