@@ -115,11 +115,12 @@ def one_flag(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     head = np.array([top, _row_centre(digit, top)])
     stem = np.array([bottom, _row_centre(digit, bottom)]) - head
     down = stem / max(float(np.hypot(*stem)), 1e-6)
-    # The flag leaves the stem 40-70 degrees to its left, whatever the stem's slant.
-    turn = np.deg2rad(rng.uniform(40, 70))
+    # The flag leaves the stem 30-55 degrees to its left, whatever the stem's slant (flatter
+    # and longer it would be a 7's bar).
+    turn = np.deg2rad(rng.uniform(30, 55))
     direction = np.array([down[0] * np.cos(turn) + down[1] * np.sin(turn),
                           -down[0] * np.sin(turn) + down[1] * np.cos(turn)])
-    tip = head + direction * (bottom - top + 1) * rng.uniform(0.35, 0.6)
+    tip = head + direction * (bottom - top + 1) * rng.uniform(0.3, 0.5)
     return _with(digit, [(tuple(head), tuple(tip))], pen_width(digit))
 
 
@@ -210,9 +211,10 @@ def pen_gaps(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return digit.copy()
     gapped = digit.copy()
     rows, cols = np.mgrid[:SIDE, :SIDE]
-    for index in rng.choice(len(skeleton), size=int(rng.integers(1, 3)), replace=False):
+    gaps = 1 if rng.random() < 0.7 else 2
+    for index in rng.choice(len(skeleton), size=gaps, replace=False):
         row, col = skeleton[index]
-        radius = pen_width(digit) / 2 + rng.uniform(0.5, 1.0)
+        radius = pen_width(digit) / 2 + rng.uniform(0.3, 0.8)
         gapped[(rows - row) ** 2 + (cols - col) ** 2 <= radius**2] = 0.0
     return gapped
 

@@ -3,7 +3,10 @@
 Each sample is a test digit given one style of :mod:`mnist_app.synth.styles` (or none:
 "plain"), then redrawn as pen strokes on a 280x280 canvas the way
 :mod:`mnist_app.synth.drawn` does (random pen width, size, position, polarity), so that it
-goes through ``to_mnist`` exactly like a drawing in the app. Deterministic for a seed.
+goes through ``to_mnist`` exactly like a drawing in the app. The pen is at most
+``MAX_PEN_FRACTION`` of the digit's size, half the drawn benchmark's cap: a slash or bar
+inside a 0 drawn wider than that fills the loop, and nobody could read it. Deterministic
+for a seed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy as np
 from mnist_app.synth import drawn, styles
 
 PLAIN = "plain"
+MAX_PEN_FRACTION = drawn.MAX_PEN_FRACTION / 2
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ def draw_digit(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A 28x28 digit redrawn with a random pen, size, position and polarity: RGBA canvas."""
     pen = float(np.exp(rng.uniform(*np.log(drawn.PEN_RANGE))))
     scale = float(rng.uniform(*drawn.SCALE_RANGE))
-    pen = min(pen, drawn.MAX_PEN_FRACTION * scale * drawn.CANVAS)
+    pen = min(pen, MAX_PEN_FRACTION * scale * drawn.CANVAS)
     room = (1.0 - scale) * drawn.CANVAS / 2 * 0.8
     centre = tuple(drawn.CANVAS / 2 + rng.uniform(-room, room, 2))
     polarity = drawn.POLARITIES[int(rng.integers(len(drawn.POLARITIES)))]
