@@ -119,5 +119,7 @@ def test_five_students_for_twenty_seconds_every_stroke_answered_as_in_the_browse
         assert report.strokes >= 5, "each student drew for the whole time"
         assert len(report.latencies) == report.strokes, "every stroke answered"
         assert report.mismatches == 0, "the same strokes and model give the browser's answer"
+        # A stroke reruns the canvas's fragment only, in the browser and in the simulated student alike.
+        assert report.fragment == recording.fragment != ""
     log = log_path.read_text()
     assert "Traceback" not in log and "Exception" not in log, log[-3000:]

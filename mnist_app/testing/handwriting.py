@@ -59,6 +59,7 @@ class Recording:
     digits: tuple[RecordedDigit, ...]
     blank: str  # the canvas widget's JSON value when Clear has blanked it
     model: str  # display name of the model chosen while drawing
+    fragment: str = ""  # the fragment the browser's canvas reruns asked for ("" = the whole page)
 
 
 class _CanvasValues:
@@ -67,6 +68,7 @@ class _CanvasValues:
     def __init__(self, page: Any) -> None:
         self.page = page
         self.values: list[str] = []
+        self.fragment = ""  # rerun_script.fragment_id of the last canvas value sent
         self.finished_runs = 0  # script runs the server has finished
         self.finished_before_last_value = 0
         page.on("websocket", self._watch)
@@ -87,6 +89,7 @@ class _CanvasValues:
         for widget in message.rerun_script.widget_states.widgets:
             if widget.id.endswith("-canvas") and widget.WhichOneof("value") == "json_value":
                 self.values.append(widget.json_value)
+                self.fragment = message.rerun_script.fragment_id
                 self.finished_before_last_value = self.finished_runs
 
     def _on_received(self, payload: str | bytes) -> None:
@@ -134,7 +137,7 @@ def record_digits(page: Any, url: str, model: str, digits: dict[int, list[Stroke
             raise RuntimeError("after Clear the canvas did not send a blank drawing")
     if blank is None:
         raise ValueError("no digits to draw")
-    return Recording(tuple(recorded), blank, model)
+    return Recording(tuple(recorded), blank, model, canvas.fragment)
 
 
 def answer_label(text: str) -> int | None:

@@ -58,6 +58,7 @@ class StudentReport:
     mismatches: int = 0  # answers unlike the browser's for the same strokes and model
     unsent: int = 0  # strokes due before the end but not sent by then (the server fell behind)
     page_loads: list[float] = field(default_factory=list)  # connect -> canvas on the page
+    fragment: str = ""  # the fragment its strokes asked for (the browser's, see Recording.fragment)
 
 
 class AppSession:
@@ -189,6 +190,7 @@ async def student(base_url: str, recording: Recording, behaviour: Behaviour, see
     try:
         await _checked(report, session.open(), "page load")
         report.page_loads.append(time.monotonic() - started)
+        report.fragment = session.canvas_fragment
         model = recording.model
         due = time.monotonic() + rng.uniform(0.0, behaviour.interval)  # students are out of step
         while True:

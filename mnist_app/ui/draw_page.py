@@ -70,12 +70,16 @@ def drawing_section() -> None:
         quick_answer = st.container(key="quick_answer")
     with answer_column:
         name = common.model_picker()
-        # The drawing is preprocessed once per rerun: the last step is the digit every model gets.
-        pipeline, prompt = preprocessed(image)
-        st.session_state[DIGIT_KEY] = None if pipeline is None else pipeline[-1].image
-        answers = every_answer(pipeline)  # each model asked once; the verdict, answer and cards share them
-        if pipeline is not None:
-            verdict_panel.show(pipeline, answers)  # the honest answer first: "Not sure: 4 or 9?"
+        # Native code (BLAS, OpenMP) on one thread: for one digit a second thread saves nothing,
+        # and a woken worker spin-waits after each call, which cost more CPU than the rest of
+        # the stroke (docs/benchmarks.md, issue 12 round 2).
+        with models.one_native_thread():
+            # The drawing is preprocessed once per rerun: the last step is the digit every model gets.
+            pipeline, prompt = preprocessed(image)
+            st.session_state[DIGIT_KEY] = None if pipeline is None else pipeline[-1].image
+            answers = every_answer(pipeline)  # each model asked once: verdict, answer and cards share them
+            if pipeline is not None:
+                verdict_panel.show(pipeline, answers)  # the honest answer first: "Not sure: 4 or 9?"
         answer = show_answer(pipeline, prompt, name, answers)
         class_save.render(image, answer)  # in a class: "Was it a 7?" saves the digit for it
     if answer is None or pipeline is None:
