@@ -4,6 +4,7 @@
     mnist-app class list
     mnist-app class export CODE FILE [--teacher-key KEY] [--force]
     mnist-app class import FILE
+    mnist-app class teach CODE [--models NAME ...]
 
 Every command takes ``--database URL`` (default: ``$MNIST_APP_DATABASE_URL``, else the SQLite
 file in the app's data folder). Errors are ``ClassroomError`` (a ValueError): the main
@@ -53,6 +54,12 @@ def add_commands(commands: Any) -> None:
     importing = actions.add_parser("import", help="add the class in an exported ZIP; prints its new code")
     importing.add_argument("file", type=Path, metavar="FILE")
     importing.set_defaults(run=run_import)
+
+    teach = actions.add_parser("teach", help="teach the models the class's handwriting; prints before/after")
+    teach.add_argument("code", metavar="CODE")
+    teach.add_argument("--models", nargs="+", default=["all"], metavar="NAME",
+                       help="the models to teach: names (space- or comma-separated) or 'all' (default)")
+    teach.set_defaults(run=run_teach)
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -106,3 +113,54 @@ def run_import(args: argparse.Namespace) -> int:
     code = store.import_zip(args.file.read_bytes())
     print(f"imported as class {code} ({store.class_name(code)}); its teacher key is unchanged")
     return 0
+
+
+def run_teach(args: argparse.Namespace) -> int:
+    """``mnist-app class teach CODE [--models ...]``: teach, store, and print before and after."""
+    from mnist_app import models
+    from mnist_app.teach import classes
+
+    names = teach_models(args.models)
+    store = open_store(args.database)
+    drawings = store.drawings(args.code)  # UnknownClassError / BadInputError for a bad code
+    print(f"Teaching {len(names)} model(s) the {len(drawings)} digits of class {args.code} "
+          f"({store.class_name(args.code)})", file=sys.stderr)
+    result = classes.teach_class(args.code, drawings, names, progress=_Progress())
+    print(file=sys.stderr)
+    print(f"{len(result.held_out_ids)} digits held out (never taught), {result.n_taught} taught.")
+    print(f"{'model':<30} {'held-out before':>15} {'after':>7} {'MNIST before':>12} {'after':>7} "
+          f"{'now right':>9} {'now wrong':>9} {'time':>6}")
+    for name, found in result.comparisons.items():
+        print(f"{models.get_spec(name).display_name:<30} {found.held_out_before:>15.1%} "
+              f"{found.held_out_after:>7.1%} {found.mnist_before:>12.2%} {found.mnist_after:>7.2%} "
+              f"{len(found.now_right):>9} {len(found.now_wrong):>9} {found.seconds:>5.0f}s")
+    for name, why in result.failures.items():
+        print(f"{name}: not taught: {why}", file=sys.stderr)
+    return 0 if result.comparisons else 1
+
+
+def teach_models(chosen: list[str]) -> list[str]:
+    """The model names of ``--models`` (space- or comma-separated, or 'all'), checked."""
+    from mnist_app import models
+
+    names = [part.strip() for text in chosen for part in text.split(",") if part.strip()]
+    if not names or any(name.lower() == "all" for name in names):
+        return models.available_models()
+    for name in names:
+        models.get_spec(name)  # UnknownModelError lists the valid names
+    return list(dict.fromkeys(names))
+
+
+class _Progress:
+    """Progress on stderr: a status line on a terminal, else a line per tenth of the way."""
+
+    def __init__(self) -> None:
+        self.shown = -1
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r{message[:70]:<70} {fraction:>4.0%}")
+            sys.stderr.flush()
+        elif int(fraction * 10) > self.shown:
+            self.shown = int(fraction * 10)
+            print(f"{fraction:>4.0%} {message}", file=sys.stderr, flush=True)

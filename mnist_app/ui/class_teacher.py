@@ -1,7 +1,8 @@
-"""Teacher controls on the Our class page (teacher key needed): delete, export and import.
+"""Teacher controls on the Our class page (teacher key needed): delete, export, import, and teach.
 
 Deleting asks for confirmation first (a second button); a wrong key changes nothing. The
-tab that created the class knows its key already.
+tab that created the class knows its key already. Once the key is checked, teaching the models
+the class's handwriting (:mod:`mnist_app.ui.class_teaching`) shows below the controls.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from mnist_app import classroom
-from mnist_app.ui import class_state
+from mnist_app.ui import class_state, class_teaching
 
 PENDING_KEY = "class_teacher_pending"
 EXPORT_KEY = "class_teacher_export"
@@ -37,6 +38,8 @@ def render(code: str) -> None:
         delete_section(code, key, drawings)
         export_section(code, key)
         import_section()
+    with st.container(border=True, key="class_teaching"):
+        class_teaching.render(code, drawings)
 
 
 def delete_section(code: str, key: str, drawings: list[classroom.Drawing]) -> None:

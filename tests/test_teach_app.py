@@ -1,0 +1,155 @@
+"""Teaching from the Our class page (AppTest) and from the command line (issue 14)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mnist_app import classroom, models, paths
+from mnist_app.cli import main
+from mnist_app.teach import storage
+from mnist_app.testing.drawings import canvas_digit
+from mnist_app.ui import class_state, class_teaching
+
+TIMEOUT = 120
+
+
+@pytest.fixture
+def world(tiny_mnist: Path, fresh_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Tiny MNIST, an empty model cache with Naive Bayes trained, and a fresh classroom database."""
+    monkeypatch.setenv("MNIST_DATA_DIR", str(tiny_mnist))
+    monkeypatch.setenv(paths.APP_DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.delenv(classroom.DATABASE_URL_ENV, raising=False)
+    storage.forget_loaded()
+    models.get_model("naive_bayes")
+    yield classroom.open_store()
+    storage.forget_loaded()
+
+
+def new_class(store: classroom.ClassroomStore, students: dict[str, list[int]]) -> tuple[str, str]:
+    code, key = store.create_class("7B maths")
+    for student, saved in students.items():
+        for shift, digit in enumerate(saved):
+            store.save_drawing(code, canvas_digit(digit, shift=4 * shift), digit, student=student, answers={})
+    return code, key
+
+
+def teacher_page(code: str, key: str) -> AppTest:
+    at = AppTest.from_string("from mnist_app.ui import our_class_page\nour_class_page.render()",
+                             default_timeout=TIMEOUT)
+    at.session_state[class_state.MEMBERSHIP_KEY] = class_state.Membership(code, "7B maths", "Ada")
+    at.session_state[class_state.TEACHER_KEYS_KEY] = {code: key}
+    at.run()
+    assert not at.exception
+    return at
+
+
+def teach_button(at: AppTest):
+    return next(b for b in at.button if b.label == "Teach the models our handwriting")
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "warning", "error", "info", "caption")
+                     for e in getattr(at, kind))
+
+
+def test_the_teacher_teaches_sees_progress_then_before_and_after(world) -> None:
+    code, key = new_class(world, {s: [0, 1, 7] for s in ("Ada", "Bo", "Cy", "Di", "Ed")})
+    at = teacher_page(code, key)
+    assert len(at.dataframe) == 2  # the class's two tables; nothing taught yet
+    next(m for m in at.multiselect if m.label == "Models to teach").set_value(["naive_bayes"])
+    teach_button(at).click()
+    at.run()
+    assert not at.exception
+    deadline = time.monotonic() + TIMEOUT
+    job = class_teaching.job(code)
+    assert job is not None and job.names == ("naive_bayes",)
+    while job.running and time.monotonic() < deadline:
+        time.sleep(0.5)
+    at.run()
+    assert not at.exception and job.error is None, job.error
+    assert len(at.dataframe) == 3
+    table = at.dataframe[-1].value  # the before/after table comes last
+    assert table["model"].tolist() == ["Naive Bayes"]
+    comparison = job.result.comparisons["naive_bayes"]
+    assert table["ours before %"].iloc[0] == pytest.approx(100 * comparison.held_out_before)
+    assert table["MNIST after %"].iloc[0] == pytest.approx(100 * comparison.mnist_after)
+    assert "What teaching changed" in texts(at) and "Now right:" in texts(at)
+    # A new visit (another session) finds the stored teaching.
+    assert teacher_page(code, key).dataframe[-1].value.equals(table)
+
+
+def test_a_class_with_one_digit_gets_a_clear_message(world) -> None:
+    code, key = new_class(world, {"Ada": [7]})
+    at = teacher_page(code, key)
+    teach_button(at).click()
+    at.run()
+    assert not at.exception and "only one digit" in texts(at)
+    assert class_teaching.job(code) is None
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_the_cli_teaches_and_prints_before_and_after(world, capsys) -> None:
+    code, _ = new_class(world, {"Ada": [0, 1, 7, 0, 1, 7]})
+    status, out, err = run_cli(capsys, "class", "--database", world.url, "teach", code,
+                               "--models", "naive_bayes")
+    assert status == 0, err
+    assert "Naive Bayes" in out and "digits held out (never taught)" in out and "Traceback" not in err
+    assert storage.latest(code, "naive_bayes") is not None
+
+
+@pytest.mark.parametrize(("students", "extra", "words"), [
+    ({}, [], "no digits yet"),
+    ({"Ada": [1, 1]}, [], "is a 1"),
+    ({"Ada": [0, 1]}, ["--models", "nope"], "unknown model 'nope'"),
+])
+def test_the_cli_says_clearly_why_it_cannot_teach(world, capsys, students, extra, words) -> None:
+    code, _ = new_class(world, students)
+    status, _, err = run_cli(capsys, "class", "--database", world.url, "teach", code, *extra)
+    assert status == 1 and words in err and "Traceback" not in err
+
+
+def test_the_cli_refuses_an_unknown_class(world, capsys) -> None:
+    status, _, err = run_cli(capsys, "class", "--database", world.url, "teach", "QQQQQQ")
+    assert status == 1 and "no class with the code QQQQQQ" in err
+
+
+def test_while_teaching_runs_the_teacher_sees_its_progress(world, monkeypatch) -> None:
+    from mnist_app.teach import methods
+
+    release, real_teach = threading.Event(), methods.teach
+
+    def slow_teach(name, digits, labels, *, progress=None):
+        progress(0.5, "Teaching Naive Bayes: halfway")
+        release.wait(TIMEOUT)
+        return real_teach(name, digits, labels, progress=progress)
+
+    monkeypatch.setattr(methods, "teach", slow_teach)
+    code, key = new_class(world, {"Ada": [0, 1, 7, 0, 1, 7]})
+    at = teacher_page(code, key)
+    next(m for m in at.multiselect if m.label == "Models to teach").set_value(["naive_bayes"])
+    teach_button(at).click()
+    at.run()
+    try:
+        job = class_teaching.job(code)
+        deadline = time.monotonic() + TIMEOUT
+        while "halfway" not in job.message and time.monotonic() < deadline:
+            time.sleep(0.2)
+        at.run()  # what the progress fragment does every second
+        assert not at.exception
+        bars = at.get("progress")
+        assert len(bars) == 1 and "Teaching Naive Bayes: halfway" in str(bars[0].proto.text)
+        assert teach_button(at).disabled  # one teaching of a class at a time
+    finally:
+        release.set()
+    job.thread.join(TIMEOUT)
+    assert job.result is not None and "naive_bayes" in job.result.comparisons
