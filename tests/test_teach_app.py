@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -153,3 +154,44 @@ def test_while_teaching_runs_the_teacher_sees_its_progress(world, monkeypatch) -
         release.set()
     job.thread.join(TIMEOUT)
     assert job.result is not None and "naive_bayes" in job.result.comparisons
+
+
+DRAW_SCRIPT = """
+import streamlit as st
+from mnist_app import models, preprocess
+from mnist_app.testing.drawings import canvas_digit
+from mnist_app.ui import taught_answers
+pipeline = preprocess.steps(canvas_digit(7))
+answers = {"logistic_regression": models.predict_digit(pipeline[-1].image, "logistic_regression")}
+shown = taught_answers.in_class(pipeline, answers)
+st.session_state["shown"] = shown["logistic_regression"].probabilities.tolist()
+taught_answers.both_answers(pipeline)
+"""
+
+
+def test_in_a_class_the_drawing_page_answers_with_the_taught_models_and_can_switch_back(world) -> None:
+    from mnist_app import preprocess, teach
+    from mnist_app.ui import taught_answers
+
+    code, _ = new_class(world, {"Ada": [0, 1, 7, 0, 1, 7, 7]})
+    teach.teach_class(code, world.drawings(code), ["logistic_regression"])
+    taught_answers._memo.clear()
+    digit = preprocess.to_mnist(canvas_digit(7))
+    taught = teach.taught_for_class(code, "logistic_regression")
+    mnist_probabilities = models.predict_digit(digit, "logistic_regression").probabilities
+    taught_probabilities = models.predict_digit(digit, "logistic_regression",
+                                                model=taught.model).probabilities
+    assert not np.allclose(mnist_probabilities, taught_probabilities)  # teaching changed the model
+
+    at = AppTest.from_string(DRAW_SCRIPT, default_timeout=TIMEOUT)
+    at.run()  # not in a class: no switch, the MNIST model answers
+    assert not at.toggle and np.allclose(at.session_state["shown"], mnist_probabilities)
+    at.session_state[class_state.MEMBERSHIP_KEY] = class_state.Membership(code, "7B maths", "Ada")
+    at.run()
+    assert at.toggle[0].label == "Answer with our class's taught models" and at.toggle[0].value
+    assert np.allclose(at.session_state["shown"], taught_probabilities)
+    both = at.dataframe[0].value
+    assert both["model"].tolist() == ["Logistic regression"]
+    assert {"as trained on MNIST", "taught our handwriting"} <= set(both)
+    at.toggle[0].set_value(False).run()
+    assert np.allclose(at.session_state["shown"], mnist_probabilities)

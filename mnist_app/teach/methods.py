@@ -110,11 +110,15 @@ def copies_for(n_class: int, n_mnist: int) -> int:
 
 
 def mnist_features(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The MNIST rows model ``name`` learns from: prepared training digits, plus varied copies
-    when its spec trains on them (as ``models.training`` does)."""
+    """The MNIST rows model ``name`` learns from, as ``models.training`` makes them for its spec:
+    prepared training digits, plus varied (and styled) copies when the spec trains on them."""
     images, labels = data.load_mnist("train")
+    spec = models.get_spec(name)
+    recipe = getattr(training, "training_set", None)  # the recipe's own rows, where training names them
+    if recipe is not None:
+        return recipe(spec, images, labels)
     features, targets = training.prepared(images), labels.astype(np.int64)
-    if not models.get_spec(name).augment:
+    if not spec.augment:
         return features, targets
     with _memo_lock:
         hit = _augmented_memo.get(id(images))
