@@ -38,7 +38,7 @@ def slashed_zeros_and_sixes(mnist_dir: Path) -> tuple[np.ndarray, np.ndarray, np
     return taught, np.array([0] * 20 + [6] * 20), np.stack([slashed(i) for i in zeros[20:]])
 
 
-@pytest.mark.parametrize("name", ["knn", "naive_bayes"])
+@pytest.mark.parametrize("name", ["knn", "naive_bayes", "svm"])
 def test_a_style_mnist_lacks_is_recognised_after_teaching(tiny_world, mnist_dir, name) -> None:
     taught, labels, held_out = slashed_zeros_and_sixes(mnist_dir)
     before = np.argmax(models.predict_digits(held_out, name), axis=1)
@@ -157,3 +157,20 @@ def test_varied_copies_vary_and_keep_the_digit_first() -> None:
     assert copies.shape == (6, 28, 28) and copies.dtype == np.float32
     assert np.allclose(copies[0], preprocess.normalise_digits(digit[None])[0], atol=1e-5)
     assert all(not np.allclose(copies[0], other) for other in copies[1:])
+
+
+def test_the_cnn_is_fine_tuned_on_a_copy_and_stored_in_its_own_safe_format(tiny_world, tmp_path) -> None:
+    if not models.get_spec("cnn").is_available():
+        pytest.skip("PyTorch is not installed")
+    store, code = make_class(f"sqlite:///{tmp_path / 'c.sqlite3'}", {"Ada": [0, 1, 7, 0, 1, 7, 7]})
+    base = models.get_model("cnn")
+    weights = {name: tensor.clone() for name, tensor in base.network_.state_dict().items()}
+    result = teach.teach_class(code, store.drawings(code), ["cnn"])
+    assert result.comparisons["cnn"].method == "fine-tune"
+    assert all((weights[name] == tensor).all() for name, tensor in base.network_.state_dict().items())
+    storage.forget_loaded()
+    stored = teach.taught_for_class(code, "cnn")  # read back from the cache file
+    assert stored is not None and stored.model is not base
+    digits = np.stack([d.digit for d in store.drawings(code)])
+    assert not np.allclose(stored.model.predict_proba(digits.reshape(-1, 784)),
+                           base.predict_proba(digits.reshape(-1, 784)))
