@@ -89,9 +89,9 @@ def test_switching_model_changes_whose_answer_is_shown(page: Any, app_server: st
     expect(answer).to_contain_text("k-nearest neighbours says 1")
     expect(answer).not_to_contain_text("Logistic regression")
     # Both trained models answer side by side, the chosen one's name in bold.
-    expect(page.locator(".st-key-card_knn strong")).to_have_text("k-nearest neighbours")
-    expect(page.locator(".st-key-card_logistic_regression strong")).to_have_count(0)
-    expect(page.locator(".st-key-card_logistic_regression")).to_contain_text("1")
+    expect(page.locator(".card_knn strong")).to_have_text("k-nearest neighbours")
+    expect(page.locator(".card_logistic_regression strong")).to_have_count(0)
+    expect(page.locator(".card_logistic_regression .card-digit")).to_have_text("1")
 
 
 def test_touch_drawing_at_phone_size_in_dark_theme(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from mnist_app import data, models, preprocess
-from mnist_app.ui import common, draw_page, steps_strip
+from mnist_app.ui import common, draw_page, model_cards, steps_strip
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 SIDE = draw_page.PHONE_CANVAS
@@ -126,11 +127,12 @@ def test_a_drawing_gets_the_models_answer_and_what_the_model_sees(trained_for_br
     numbered = [f"{number}. {step.caption}" for number, step in enumerate(steps, 1)]
     assert all(text in steps_strip.caption(steps) for text in numbered)
     # All models: a card for each trained one with its answer, the chosen one's name in bold.
-    cards = {block.value.split("]]")[0] for block in at.markdown if block.value.startswith(":small[:gray[")}
-    assert ":small[:gray[**Logistic regression**" in cards
-    assert ":small[:gray[k-nearest neighbours" in cards
+    cards = "".join(block.proto.body for block in at.get("html"))
+    assert "<div class='card-name'><strong>Logistic regression</strong></div>" in cards
     knn = models.predict(drawn_one(), "knn")
-    assert draw_page.card_text("knn", knn, "logistic_regression") in [block.value for block in at.markdown]
+    shown = re.search(r"card_knn'><div class='card-name'>k-nearest neighbours</div>"
+                      r"<div class='card-digit'>(\d)</div><div class='card-sure'>(\d+)% sure", cards)
+    assert shown is not None and shown.groups() == (str(knn.label), f"{knn.confidence * 100:.0f}")
 
 
 @pytest.mark.slow
@@ -260,3 +262,13 @@ def test_what_the_model_sees_is_one_picture_of_every_step_in_order() -> None:
     assert (pixels[:side, side: side + gap, 1] == 0).all()
     png = steps_strip.strip_png(steps)
     assert png.startswith(b"\x89PNG") and np.array_equal(np.asarray(Image.open(io.BytesIO(png))), pixels)
+
+
+def test_model_cards_are_one_html_element_that_marks_the_chosen_one_and_escapes_text() -> None:
+    sure = models.Prediction(model="a", label=7, probabilities=np.eye(10)[7] * 0.9 + 0.01)
+    cards = model_cards.cards_html({"a": sure, "b": sure}, {"a": "<b>A</b>", "b": "B"}, "b",
+                                   {"a": "no majority", "b": None})
+    assert "&lt;b&gt;A&lt;/b&gt;" in cards and "<b>A</b>" not in cards
+    assert "<div class='model-card card_b chosen'><div class='card-name'><strong>B</strong></div>" in cards
+    assert "<div class='model-card card_a'>" in cards and cards.count("no majority") == 1
+    assert cards.count("<div class='card-digit'>7</div>") == 2 and cards.count("91% sure") == 2

@@ -103,8 +103,10 @@ def test_the_card_of_a_model_that_disagrees_is_marked(monkeypatch) -> None:
     at = draw_on_page(drawn([np.array([(60.0, 170.0), (290.0, 170.0)])]))
     assert not at.exception
     assert not at.success and not at.error  # no panel model trained: no verdict yet
-    notes = [caption.value for caption in at.caption if "disagrees" in caption.value]
-    assert notes == [":material/call_split: disagrees (most say 3)"]
+    cards = "".join(block.proto.body for block in at.get("html")).split("<div class='model-card ")
+    [naive_bayes] = [card for card in cards if card.startswith("card_naive_bayes")]
+    assert "<div class='card-digit'>5</div>" in naive_bayes and "disagrees (most say 3)" in naive_bayes
+    assert sum("disagrees" in card for card in cards) == 1
 
 
 def test_majority_needs_more_than_half() -> None:

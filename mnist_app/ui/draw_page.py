@@ -16,7 +16,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from mnist_app import models, preprocess
-from mnist_app.ui import class_save, common, number_canvas, steps_strip, verdict_panel, whatif_section
+from mnist_app.ui import (
+    class_save,
+    common,
+    model_cards,
+    number_canvas,
+    steps_strip,
+    verdict_panel,
+    whatif_section,
+)
 
 #: Session-state key of the canvas component (its value holds the drawing).
 CANVAS_KEY = "canvas"
@@ -33,7 +41,7 @@ PROJECTOR_CANVAS = 480
 #: About a tenth of the digit's height, like MNIST's strokes.
 DEFAULT_PEN = 24
 PROMPT = "Draw a digit from 0 to 9 in the black box: the answer appears as you draw."
-HIGHLIGHT = "#ff4b4b"  # Streamlit's primary red: readable on light and dark themes alike
+HIGHLIGHT = model_cards.HIGHLIGHT  # Streamlit's primary red: readable on light and dark themes alike
 
 # The one-line answer under the canvas is for phones only, where the full answer is a
 # scroll away; on wider screens the answer column sits right beside the canvas.
@@ -247,33 +255,22 @@ def offer_training(name: str) -> None:
 def show_all_models(answers: dict[str, models.Prediction], chosen: str) -> None:
     """Every trained model's answer (``answers``) for the same drawing, side by side, as small cards.
 
-    The chosen model's card has a red border and its name in bold.
+    The chosen model's card has a red border and its name in bold; a model that disagrees
+    with the majority says so.
     """
     st.subheader("All models")
-    st.html(f"<style>.st-key-card_{chosen} {{ border: 2px solid {HIGHLIGHT} !important; }}</style>")
     untrained = [name for name in common.model_names() if name not in answers]
     consensus = verdict_panel.majority({name: answer.label for name, answer in answers.items()})
-    with st.container(horizontal=True, key="all_models"):
-        for name, answer in answers.items():
-            with st.container(border=True, width=CARD_WIDTH, key=f"card_{name}", gap="small"):
-                st.markdown(card_text(name, answer, chosen))  # one element: a stroke resends every card
-                if note := verdict_panel.disagreement_note(answer.label, consensus):
-                    st.caption(note)
+    titles = {name: common.display_name(name) for name in answers}
+    notes = {name: verdict_panel.disagreement_text(answer.label, consensus)
+             for name, answer in answers.items()}
+    with st.container(key="all_models"):
+        st.html(model_cards.cards_html(answers, titles, chosen, notes))
     if untrained:
         st.caption("Not trained yet: " + ", ".join(common.display_name(name) for name in untrained) + ".")
         if st.button("Train the missing models", key="train_missing"):
             if common.train_with_progress(untrained):
                 st.rerun()
-
-
-CARD_WIDTH = 170  # two cards side by side on a phone
-
-
-def card_text(name: str, answer: models.Prediction, chosen: str) -> str:
-    """A model's card as Markdown: its name (bold when chosen), its digit, big, and how sure it is."""
-    title = common.display_name(name)
-    shown = f"**{title}**" if name == chosen else title
-    return f":small[:gray[{shown}]]\n## {answer.label}\n:small[:gray[{answer.confidence:.0%} sure]]"
 
 
 def show_what_the_model_sees(pipeline: list[preprocess.Step]) -> None:

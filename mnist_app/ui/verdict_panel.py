@@ -64,8 +64,14 @@ def majority(answers: dict[str, int]) -> int | None:
 
 def disagreement_note(answer: int, consensus: int | None) -> str | None:
     """The caption a model's card gets when it disagrees with the majority (None when it agrees)."""
+    text = disagreement_text(answer, consensus)
+    return None if text is None else f":material/call_split: {text}"
+
+
+def disagreement_text(answer: int, consensus: int | None) -> str | None:
+    """``disagreement_note`` as plain text, without its icon (for HTML)."""
     if consensus is None:
-        return ":material/call_split: no majority"
+        return "no majority"
     if answer != consensus:
-        return f":material/call_split: disagrees (most say {consensus})"
+        return f"disagrees (most say {consensus})"
     return None
