@@ -81,6 +81,7 @@ def make_class(url: str, students: dict[str, list[int]]) -> tuple[classroom.Clas
 
 @pytest.mark.parametrize(("students", "words"), [
     ({}, "no digits yet"), ({"Ada": [7]}, "only one digit"), ({"Ada": [1, 1], "Bo": [1]}, "is a 1"),
+    ({"Ada": [1, 7]}, "too few are left to teach"),
 ])
 def test_teach_class_refuses_unusable_classes(tmp_path, students, words) -> None:
     store, code = make_class(f"sqlite:///{tmp_path / 'c.sqlite3'}", students)

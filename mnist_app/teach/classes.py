@@ -55,7 +55,12 @@ def teach_class(code: str, drawings: Sequence[Drawing], names: Sequence[str], *,
                                          np.zeros((0, 28, 28), np.float32), [d.label for d in drawings])
     mask = held_out_mask(labels, [d.student for d in drawings])
     held_out_ids = tuple(d.id for d, held in zip(drawings, mask, strict=True) if held)
-    check_teaching_data(digits[~mask], labels[~mask])
+    try:
+        check_teaching_data(digits[~mask], labels[~mask])
+    except TeachingError:
+        raise TeachingError(f"The class has {len(digits)} digits: with {int(mask.sum())} held out to measure "
+                            "the teaching honestly, too few are left to teach. Save a few more (of at least "
+                            "two different digits) first.") from None
     result = ClassTeaching(code, held_out_ids, int((~mask).sum()))
     for index, name in enumerate(names):
         def model_progress(fraction: float, message: str, index: int = index) -> None:
