@@ -175,3 +175,29 @@ def test_the_cnn_is_fine_tuned_on_a_copy_and_stored_in_its_own_safe_format(tiny_
     digits = np.stack([d.digit for d in store.drawings(code)])
     assert not np.allclose(stored.model.predict_proba(digits.reshape(-1, 784)),
                            base.predict_proba(digits.reshape(-1, 784)))
+
+
+def test_students_get_the_taught_model_while_another_teaching_holds_the_lock(tiny_world, tmp_path) -> None:
+    from mnist_app.models import store as model_store
+
+    store, code = make_class(f"sqlite:///{tmp_path / 'c.sqlite3'}", {"Ada": [0, 1, 7, 0, 1, 7]})
+    teach.teach_class(code, store.drawings(code), ["naive_bayes"])
+    storage.forget_loaded()  # e.g. another server process: nothing in memory yet
+    holding, release, found = threading.Event(), threading.Event(), []
+
+    def teaching() -> None:  # what a running teaching does: it holds the class model's lock
+        with model_store.locked(storage.store_name(code, "naive_bayes")):
+            holding.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=teaching)
+    holder.start()
+    holding.wait(60)
+    reader = threading.Thread(target=lambda: found.append(teach.taught_for_class(code, "naive_bayes")))
+    reader.start()
+    reader.join(30)  # waiting for the lock would take until the teaching ends (release, below)
+    finished = not reader.is_alive()
+    release.set()
+    holder.join(60)
+    reader.join(60)
+    assert finished and found and found[0] is not None

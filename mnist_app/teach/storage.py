@@ -70,7 +70,7 @@ def save(code: str, name: str, key: str, model: Any, comparison: Comparison,
 
 
 def load(code: str, name: str, key: str) -> Taught | None:
-    """The taught model stored under ``key``, or None (call under the lock, as ``save``)."""
+    """The taught model stored under ``key``, or None (files are written whole: no lock needed)."""
     found = store.load_model(store_name(code, name), key, models.get_spec(name).load)
     if found is None:
         return None
@@ -94,8 +94,9 @@ def latest(code: str, name: str) -> Taught | None:
         hit = _loaded.get((code, name))
     if hit is not None and hit.key == meta["key"]:
         return hit
-    with store.locked(store_name(code, name)):
-        return load(code, name, meta["key"])
+    # No lock: a teaching holds it for minutes and students' pages must not wait. Files are
+    # written whole (atomic rename, sidecar last), and a file removed meanwhile reads as None.
+    return load(code, name, meta["key"])
 
 
 def _latest_meta(code: str, name: str) -> dict[str, Any] | None:
