@@ -62,8 +62,11 @@ def save(code: str, name: str, key: str, model: Any, comparison: Comparison,
     trained_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     meta = {"class": code, "model": name, "base_key": models.model_key(name), "trained_at": trained_at,
             "comparison": comparison.to_json(), "held_out_ids": list(held_out_ids)}
-    store.save_model(store_name(code, name), key, models.get_spec(name).dump(model), meta)
-    taught = Taught(code, name, key, model, comparison, tuple(held_out_ids), trained_at)
+    spec = models.get_spec(name)
+    data = spec.dump(model)
+    store.save_model(store_name(code, name), key, data, meta)
+    # Answer with the model as loading makes it (e.g. the random forest's fast form), as elsewhere.
+    taught = Taught(code, name, key, spec.load(data), comparison, tuple(held_out_ids), trained_at)
     with _loaded_lock:
         _loaded[(code, name)] = taught
     return taught
