@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_app import evaluation, models, segment
+from mnist_app import evaluation, models, oversegment, segment
 from mnist_app.photos import padded
 from mnist_app.preprocess.ink import INK_FLOOR, EmptyDrawingError
 from mnist_app.preprocess.photo import photo_ink
@@ -24,6 +24,8 @@ from mnist_app.preprocess.photo_files import load_photo
 from mnist_app.preprocess.pipeline import to_mnist
 
 Box = segment.Box
+#: The log cost of leaving out a dot or a dash (``oversegment.is_mark``) rather than reading it.
+SKIP_MARK = -1.0
 
 
 @dataclass(frozen=True)
@@ -53,22 +55,16 @@ def read_number(image: object, name: str | None = None) -> NumberReading:
     pixels, scale = load_photo(image)
     ink = photo_ink(pixels)
     ink[ink < INK_FLOOR] = 0.0  # what to_mnist would drop as background, before splitting
-    kept: list[segment.DigitPiece] = []
-    digit_images: list[np.ndarray] = []
-    probabilities: list[np.ndarray] = []
-    for options in segment.split_options(ink):
-        pieces, images, answers = _best_option(options, name)
-        kept += pieces
-        digit_images += images
-        probabilities += list(answers)
+    ink, shrink = oversegment.at_line_height(ink)
+    kept, digit_images, probabilities = _read_line(oversegment.atoms(ink), name)
     if not kept:
         raise EmptyDrawingError("No digit found: write or draw a number first.")
     predictions = [models.Prediction(name, int(np.argmax(row)), row) for row in probabilities]
-    size = (pixels.shape[1], pixels.shape[0])
+    size = (ink.shape[1], ink.shape[0])
     return NumberReading(
         text="".join(str(prediction.label) for prediction in predictions),
         digits=[prediction.label for prediction in predictions],
-        boxes=[_to_input(piece.box, scale, size) for piece in kept],
+        boxes=[_to_input(piece.box, scale * shrink, size) for piece in kept],
         confidences=[prediction.confidence for prediction in predictions],
         model=name,
         predictions=predictions,
@@ -76,37 +72,53 @@ def read_number(image: object, name: str | None = None) -> NumberReading:
     )
 
 
-def _best_option(options: list[list[segment.DigitPiece]], name: str
-                 ) -> tuple[list[segment.DigitPiece], list[np.ndarray], np.ndarray]:
-    """Of the ways to cut a group of strokes, the one whose digits the model is surest of.
+def _read_line(parts: oversegment.Atoms, name: str
+               ) -> tuple[list[segment.DigitPiece], list[np.ndarray], list[np.ndarray]]:
+    """The digits of a line: of all ways to join its atoms into digits, the likeliest.
 
-    Returns its pieces, their 28x28 digits and the model's probabilities (one batch for all).
+    A way's score is the sum over its digits of log(the model's probability of its answer)
+    plus the log prior of the piece's size (``oversegment.prior``), so the model's
+    confidence decides where touching digits part and which broken strokes belong
+    together (dynamic programming over the atoms, left to right; one batch for the model).
+    Returns the chosen pieces, their 28x28 digits and their probabilities.
     """
-    prepared = []
-    for option in options:
-        pieces, images = [], []
-        for piece in option:
-            try:
-                images.append(to_mnist(padded(piece.ink)))
-            except EmptyDrawingError:  # a piece that is only specks once cropped
-                continue
-            pieces.append(piece)
-        if pieces:
-            prepared.append((pieces, images))
-    if not prepared:
-        return [], [], np.zeros((0, 10))
-    answers = models.predict_digits(np.stack([image for _, images in prepared for image in images]), name)
-    best, best_score, start = 0, -np.inf, 0
-    for index, (pieces, _) in enumerate(prepared):
-        rows = answers[start : start + len(pieces)]
-        start += len(pieces)
-        # Same number of digits in every option but one: compare the mean surety (log).
-        score = float(np.mean(np.log(np.maximum(rows.max(axis=1), 1e-9))))
-        if score > best_score + 1e-9:
-            best, best_score = index, score
-    offset = sum(len(pieces) for pieces, _ in prepared[:best])
-    pieces, images = prepared[best]
-    return pieces, images, answers[offset : offset + len(pieces)]
+    runs, images = [], []
+    for run, piece in oversegment.candidates(parts).items():
+        try:
+            images.append(to_mnist(padded(piece.ink)))
+        except EmptyDrawingError:  # only specks once cropped
+            continue
+        runs.append((run, piece))
+    if not runs:
+        return [], [], []
+    answers = models.predict_digits(np.stack(images), name)
+    by_end: dict[int, list[int]] = {}
+    for index, ((_, last), _) in enumerate(runs):
+        by_end.setdefault(last, []).append(index)
+    scores = [float(np.log(max(answers[index].max(), 1e-9)))
+              + oversegment.prior(parts, piece, int(answers[index].argmax()))
+              + oversegment.cut_cost(parts, *run) for index, (run, piece) in enumerate(runs)]
+    best = [0.0] + [-np.inf] * parts.count  # best[j]: the likeliest reading of atoms 1..j
+    came_from: list[int | None] = [None] * (parts.count + 1)  # the run ending at j; None: j skipped
+    for end in range(1, parts.count + 1):
+        if oversegment.is_mark(parts, end):  # a dot or a dash may be left out
+            best[end], came_from[end] = best[end - 1] + SKIP_MARK, None
+        for index in by_end.get(end, []):
+            first = runs[index][0][0]
+            if best[first - 1] + scores[index] > best[end]:
+                best[end], came_from[end] = best[first - 1] + scores[index], index
+    chosen, end = [], parts.count
+    while end > 0:
+        index = came_from[end]
+        if index is None:
+            end -= 1
+            continue
+        chosen.append(index)
+        end = runs[index][0][0] - 1
+    chosen.reverse()
+    if len(chosen) > segment.MAX_DIGITS:
+        raise segment.too_many(len(chosen))
+    return [runs[i][1] for i in chosen], [images[i] for i in chosen], [answers[i] for i in chosen]
 
 
 def best_model() -> str:

@@ -98,14 +98,14 @@ def split_options(ink: np.ndarray) -> list[list[list[DigitPiece]]]:
         raise EmptyDrawingError("No digit found: write or draw a number first.")
     groups = _components(labels, count)
     if len(groups) > 3 * MAX_DIGITS:
-        raise _too_many(len(groups))
+        raise too_many(len(groups))
     groups = _merge(groups)
     tallest = max(group.height for group in groups)
     groups = [group for group in groups if group.height >= MIN_HEIGHT * tallest]
     options = [_options(ink, labels, group) for group in groups]
     digits = sum(len(group_options[0]) for group_options in options)
     if digits > MAX_DIGITS:
-        raise _too_many(digits)
+        raise too_many(digits)
     return options
 
 
@@ -230,7 +230,7 @@ def _cut_columns(group_ink: np.ndarray, parts: int) -> list[int]:
     return sorted(set(cuts))
 
 
-def _too_many(count: int) -> ValueError:
+def too_many(count: int) -> ValueError:
     return ValueError(
         f"Found {count} separate marks: this reads a number of at most {MAX_DIGITS} digits. "
         "Use a photo of just the number (crop it), on plain paper."

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from mnist_app import cli, data, models, numbers, preprocess, segment, synth
+from mnist_app import cli, data, models, numbers, oversegment, preprocess, segment, synth
 
 MODEL = "knn"
 SIDE = 200  # each digit is drawn on a 200x200 canvas, then its columns of ink are kept
@@ -150,3 +150,64 @@ def test_the_command_line_reads_a_number(trained: str, test_digits, tmp_path: Pa
     broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     assert cli.main(["predict", str(broken), "--number", "--model", MODEL]) == 1
     assert "not an image" in capsys.readouterr().err
+
+
+def stretched(piece: np.ndarray, factor: float) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(piece).resize((round(piece.shape[1] * factor), piece.shape[0])))
+
+
+@pytest.mark.parametrize("pair", [[2, 7], [0, 3]])
+def test_digits_whose_strokes_cross_are_split(trained: str, test_digits, pair: list[int]) -> None:
+    images, labels = test_digits
+    pieces = [drawn(images[index]) for index in pick(labels, pair, skip=1)]
+    gap = 0
+    while blobs(compose(pieces, gap)[0]) > 1:
+        gap -= 2
+    canvas, spans = compose(pieces, gap - 12)  # 12 pixels further: the strokes cross, not just touch
+    assert spans[1][0] < spans[0][1] - 12 and blobs(canvas) == 1
+    reading = numbers.read_number(canvas, MODEL)
+    assert reading.digits == [alone(piece) for piece in pieces]
+
+
+@pytest.mark.parametrize("trio", [[0, 4, 8], [3, 8, 0]])
+def test_digits_broken_down_their_middle_are_merged(trained: str, test_digits, trio: list[int]) -> None:
+    images, labels = test_digits
+    pieces = [drawn(images[index]) for index in pick(labels, trio)]
+    canvas, spans = compose(pieces, gap=30)
+    broken = canvas.copy()
+    for left, right in spans:  # a pen lifted down the middle of every digit: its two halves apart
+        middle = (left + right) // 2
+        broken[:, middle - 2 : middle + 2, :3] = 0
+    assert blobs(broken) >= 6
+    assert numbers.read_number(broken, MODEL).text == numbers.read_number(canvas, MODEL).text == "".join(
+        str(alone(piece)) for piece in pieces)
+
+
+@pytest.mark.parametrize(("digit", "factor"), [(0, 1.3), (0, 1.5), (8, 1.3), (8, 1.5)])
+def test_a_wide_zero_or_eight_is_one_digit(trained: str, test_digits, digit: int, factor: float) -> None:
+    images, labels = test_digits
+    piece = stretched(drawn(images[pick(labels, [digit], skip=2)[0]]), factor)
+    canvas, _ = compose([piece], gap=0)
+    assert numbers.read_number(canvas, MODEL).digits == [digit]
+
+
+def test_touching_rings_are_parted_along_a_path_of_least_ink() -> None:
+    from skimage.draw import disk
+
+    ink = np.zeros((100, 190), np.float32)
+    rings = []
+    for centre in (50, 132):  # rings 8 pixels thick, touching along their sides (2 columns overlap)
+        ring = np.zeros(ink.shape, bool)
+        ring[disk((50, centre), 42, shape=ink.shape)] = True
+        ring[disk((50, centre), 34, shape=ink.shape)] = False
+        rings.append(ring)
+        ink[ring] = 1.0
+    parts = oversegment.atoms(ink)
+    only_left, only_right = rings[0] & ~rings[1], rings[1] & ~rings[0]
+    misplaced = []
+    for last in range(1, parts.count):  # atoms 1..last left of a cut, the rest right of it
+        left = (parts.labels >= 1) & (parts.labels <= last)
+        misplaced.append(int((only_left & ~left).sum() + (only_right & left).sum()))
+    assert min(misplaced) <= 0.01 * ink.sum()  # some cut parts the rings, at most a few pixels astray
