@@ -58,6 +58,22 @@ def test_predict_proba_is_a_probability_per_digit(noise_model: tuple[CNNClassifi
     assert model.predict_proba(rows[:0]).shape == (0, 10)
 
 
+def test_answers_average_the_digit_moved_one_pixel_each_way(
+    noise_model: tuple[CNNClassifier, np.ndarray],
+) -> None:
+    model, rows = noise_model
+    images = torch.from_numpy(rows).view(-1, 1, 28, 28)
+    with torch.inference_mode():
+        answers = [torch.softmax(model.network_(torch.roll(images, shifts=shift, dims=(2, 3))), dim=1).numpy()
+                   for shift in cnn.TEST_TIME_SHIFTS]
+    assert set(cnn.TEST_TIME_SHIFTS) == {(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)}
+    probabilities = model.predict_proba(rows)
+    assert np.allclose(probabilities, np.mean(answers, axis=0), atol=1e-5)
+    assert not np.allclose(probabilities, answers[0], atol=1e-4)  # not the digit as given alone
+    for row in range(3):  # one row at a time (a drawing) gives the same answer as in a batch
+        assert np.allclose(model.predict_proba(rows[row : row + 1])[0], probabilities[row], atol=1e-5)
+
+
 def test_rejects_wrong_shapes_and_unfitted_use(noise_model: tuple[CNNClassifier, np.ndarray]) -> None:
     model, rows = noise_model
     with pytest.raises(ValueError, match="784"):

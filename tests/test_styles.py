@@ -207,3 +207,50 @@ def test_the_styles_benchmark_draws_test_digits_in_each_style(mnist_dir: Path, m
     assert all(sample.canvas.shape == (280, 280, 4) and sample.canvas.dtype == np.uint8 for sample in samples)
     again = list(styles_benchmark.iter_styled_drawings(3, seed=5, data_dir=mnist_dir, only=only))
     assert all(np.array_equal(a.canvas, b.canvas) for a, b in zip(samples, again, strict=True))
+
+
+# --- training on styled copies ---------------------------------------------------------------------
+
+
+def test_the_zoo_names_the_current_styles_version() -> None:
+    from mnist_app import models
+
+    styled = [spec for spec in models.MODELS.values() if spec.extra_key.get("style_share")]
+    assert styled, "no model trains on styled copies"
+    for spec in styled:
+        assert spec.extra_key["styles"] == styles.STYLES_VERSION, spec.name  # a change retrains
+
+
+def test_training_set_adds_styled_copies_of_the_training_digits(
+    tiny_mnist: Path, fresh_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from mnist_app import data, models
+    from mnist_app.models import training
+
+    images, labels = load_mnist("train", tiny_mnist)
+    plain = dataclasses.replace(models.get_spec("naive_bayes"), extra_key={})
+    styled = dataclasses.replace(
+        plain, extra_key={"styles": styles.STYLES_VERSION, training.STYLE_SHARE: 0.5})
+    base_features, base_targets = training.training_set(plain, images, labels)
+    features, targets = training.training_set(styled, images, labels)
+    copies, copy_labels, _ = styles.styled_copies(images, labels, share=0.5, seed=0)
+    assert len(features) == len(images) + len(copies) and 0.4 * len(images) < len(copies) < 0.6 * len(images)
+    assert np.array_equal(features[: len(images)], base_features)
+    assert np.array_equal(targets, np.concatenate([base_targets, copy_labels]))
+    assert not np.array_equal(features[len(images):], base_features[: len(copies)])
+
+    # Training a model with styled copies reads the training split only.
+    splits: list[str] = []
+    real = data.load_mnist
+
+    def recording(split: str, *args, **kwargs):
+        splits.append(split)
+        return real(split, *args, **kwargs)
+
+    monkeypatch.setattr(training, "load_mnist", recording)
+    monkeypatch.setitem(models.MODELS, "naive_bayes", styled)
+    models.get_model("naive_bayes", data_dir=tiny_mnist)
+    assert splits == ["train"]
+    assert models.model_info("naive_bayes", data_dir=tiny_mnist)["n_train"] == len(features)

@@ -21,14 +21,19 @@ from sklearn.exceptions import ConvergenceWarning
 from mnist_app import preprocess
 from mnist_app.data import load_mnist
 from mnist_app.models import store
-from mnist_app.models.registry import N_CLASSES, ModelSpec, Progress
+from mnist_app.models.registry import N_CLASSES, SEED, ModelSpec, Progress
 
 Trainer = Callable[[Any, np.ndarray, np.ndarray, Progress], Any]
+
+#: ``ModelSpec.extra_key`` entry: the share of training digits also learnt in another writing
+#: style (``synth.styles``); the spec's ``extra_key`` also names ``STYLES_VERSION``.
+STYLE_SHARE = "style_share"
 
 # The arrays load_mnist returns are shared, so identity is the key; each entry keeps a
 # reference to its array so the id cannot be reused. Few entries: the arrays are large.
 _checksum_memo: dict[int, tuple[np.ndarray, str]] = {}
 _prepared_memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_styled_memo: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 _memo_lock = threading.Lock()
 
 
@@ -69,12 +74,7 @@ def train_and_save(
     missing = sorted(set(range(N_CLASSES)) - set(np.unique(labels).tolist()))
     if missing:
         raise ValueError(f"the training data has no examples of digit(s) {missing}")
-    features = prepared(images)
-    targets = labels.astype(np.int64)
-    if spec.augment:
-        report(0.015, f"Making varied copies of the training digits for {spec.display_name}")
-        features = np.concatenate([features, preprocess.prepare_training(preprocess.augment_digits(images))])
-        targets = np.concatenate([targets, targets])
+    features, targets = training_set(spec, images, labels, report)
     estimator = spec.build()
 
     def training_progress(fraction: float, message: str) -> None:
@@ -97,6 +97,54 @@ def train_and_save(
         "preprocess": preprocess.PREPROCESS_VERSION,
     }
     return model, store.save_model(spec.name, key, spec.dump(model), meta)
+
+
+def training_set(
+    spec: ModelSpec, images: np.ndarray, labels: np.ndarray, report: Progress | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``spec`` learns from: features float32 (m, 784) and targets int64 (m,).
+
+    The prepared MNIST training digits; plus a thinner-or-thicker copy of each when
+    ``spec.augment``; plus styled copies (``synth.styles.styled_copies``: writing styles MNIST
+    lacks, pen effects) of a share of them when ``spec.extra_key`` has ``STYLE_SHARE``.
+    """
+    report = report or _ignore
+    features = prepared(images)
+    targets = labels.astype(np.int64)
+    extra_features, extra_targets = [features], [targets]
+    if spec.augment:
+        report(0.015, f"Making varied copies of the training digits for {spec.display_name}")
+        extra_features.append(preprocess.prepare_training(preprocess.augment_digits(images)))
+        extra_targets.append(targets)
+    share = float(spec.extra_key.get(STYLE_SHARE, 0.0))
+    if share > 0:
+        report(0.017, f"Writing training digits in other styles for {spec.display_name}")
+        styled_features, styled_targets = _styled_rows(images, labels, share)
+        extra_features.append(styled_features)
+        extra_targets.append(styled_targets)
+    if len(extra_features) == 1:
+        return features, targets
+    return np.concatenate(extra_features), np.concatenate(extra_targets)
+
+
+def _styled_rows(images: np.ndarray, labels: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """Prepared styled copies of a share of ``images``, memoised for the most recent array and share."""
+    from mnist_app.synth import styles  # only when training: scikit-image is slow to import
+
+    with _memo_lock:
+        hit = _styled_memo.get((id(images), share))
+        if hit is not None and hit[0] is images:
+            return hit[1], hit[2]
+    copies, copy_labels, _ = styles.styled_copies(images, labels, share=share, seed=SEED)
+    rows, targets = preprocess.prepare_training(copies), copy_labels.astype(np.int64)
+    with _memo_lock:
+        _styled_memo.clear()
+        _styled_memo[(id(images), share)] = (images, rows, targets)
+    return rows, targets
+
+
+def _ignore(fraction: float, message: str) -> None:
+    pass
 
 
 def fit_with_estimate(spec: ModelSpec) -> Trainer:
