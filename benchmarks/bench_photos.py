@@ -1,10 +1,13 @@
 """Photos of paper and whole numbers (issue 18): accuracy against the same digits drawn clean, and speed.
 
     MNIST_DATA_DIR=... python benchmarks/bench_photos.py [--model NAME] [--digits N] [--numbers N]
+                                                         [--spacing ink|boxes] [--timed N]
 
 1. one digit per photo (``synth.photos``: paper, lines, ink, light, shadow, perspective, JPEG):
    the model's accuracy on the photos, and on the very same strokes drawn clean on the canvas;
-2. 4-digit numbers on photos (some touching): share read entirely right; also 2-6 digits;
+2. 4-digit numbers on photos (some touching): share read entirely right; also 2-6 digits.
+   ``--spacing``: neighbours spaced between their ink (default, touching to wide) or, as in
+   round 1, between their bounding boxes (``boxes``: strokes may cross);
 3. the time to read one photo (JPEG bytes in, answer out), digit and number, median and 90th
    percentile, with the load average (the machine is shared).
 """
@@ -41,10 +44,11 @@ def digit_accuracy(name: str, count: int) -> tuple[float, float, dict[str, tuple
     return right_photo / count, right_clean / count, by_kind
 
 
-def number_accuracy(name: str, count: int, digits: int | tuple[int, int]) -> tuple[float, float, float]:
+def number_accuracy(name: str, count: int, digits: int | tuple[int, int], spacing: str = "ink",
+                    ) -> tuple[float, float, float]:
     """Share of numbers read entirely right; the same for those with touching digits; right digit counts."""
     right = touching_right = touching = right_count = 0
-    for sample in synth.photos.iter_paper_photos(count, seed=18, digits=digits):
+    for sample in synth.photos.iter_paper_photos(count, seed=18, digits=digits, spacing=spacing):
         try:
             text = numbers.read_number(sample.jpeg, name).text
         except ValueError:
@@ -80,22 +84,26 @@ def main() -> None:
     parser.add_argument("--digits", type=int, default=300, help="photos of one digit")
     parser.add_argument("--numbers", type=int, default=200, help="photos of 4-digit numbers")
     parser.add_argument("--timed", type=int, default=40, help="photos timed, of each kind")
+    parser.add_argument("--spacing", choices=("ink", "boxes"), default="ink",
+                        help="how neighbouring digits are spaced (boxes: round 1's composition)")
     args = parser.parse_args()
     name = args.model or numbers.best_model()
     models.get_model(name)
     print(f"model {name}; load average {os.getloadavg()[0]:.1f} at the start")
-    photo, clean, by_kind = digit_accuracy(name, args.digits)
-    print(f"one digit, {args.digits} photos: photo {photo:.2%}, same strokes clean {clean:.2%}, "
-          f"ratio {photo / clean:.1%} (target >= 97%)")
-    print("  by paper/ink: " + ", ".join(f"{kind} {good / total:.1%} ({total})"
-                                         for kind, (good, total) in sorted(by_kind.items())))
-    whole, touching, counted = number_accuracy(name, args.numbers, 4)
-    print(f"4-digit numbers, {args.numbers} photos: entirely right {whole:.1%} (target >= 90%); "
-          f"with touching digits {touching:.1%}; right number of digits {counted:.1%}")
-    mixed, _, counted = number_accuracy(name, args.numbers // 2, (2, 6))
-    print(f"2-6 digit numbers, {args.numbers // 2} photos: entirely right {mixed:.1%}; "
-          f"right number of digits {counted:.1%}")
-    for label, (median, p90) in timings(name, args.timed).items():
+    if args.digits:
+        photo, clean, by_kind = digit_accuracy(name, args.digits)
+        print(f"one digit, {args.digits} photos: photo {photo:.2%}, same strokes clean {clean:.2%}, "
+              f"ratio {photo / clean:.1%} (target >= 97%)")
+        print("  by paper/ink: " + ", ".join(f"{kind} {good / total:.1%} ({total})"
+                                             for kind, (good, total) in sorted(by_kind.items())))
+    if args.numbers:
+        whole, touching, counted = number_accuracy(name, args.numbers, 4, args.spacing)
+        print(f"4-digit numbers ({args.spacing} spacing), {args.numbers} photos: entirely right {whole:.1%} "
+              f"(target >= 90%); with touching digits {touching:.1%}; right number of digits {counted:.1%}")
+        mixed, _, counted = number_accuracy(name, args.numbers // 2, (2, 6), args.spacing)
+        print(f"2-6 digit numbers ({args.spacing} spacing), {args.numbers // 2} photos: entirely right "
+              f"{mixed:.1%}; right number of digits {counted:.1%}")
+    for label, (median, p90) in (timings(name, args.timed) if args.timed else {}).items():
         print(f"read one photo ({label}): median {median:.0f} ms, 90th percentile {p90:.0f} ms")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 

@@ -47,9 +47,8 @@ SIDE_STEP_COST = 0.15
 #: The log cost of cutting through one stroke (a digit is rarely cut where touching ones part).
 STROKE_CUT = 1.0
 #: Separate pieces closer than this share of the height are parted at the cost of a cut
-#: through this many strokes (a pen lifted mid-digit leaves such a gap).
+#: through the strokes that come that close (a pen lifted mid-digit leaves such a gap).
 NEAR_GAP = 0.05
-NEAR_STROKES = 2
 #: A run of atoms wider than this times the line's height is not one digit.
 MAX_DIGIT_ASPECT = 1.35
 #: At most this many atoms make one digit.
@@ -128,10 +127,12 @@ def _near_pieces(pieces: np.ndarray, count: int, height: float,
         others = [int(other) for other in others if (first, int(other)) not in joins]
         if not others:
             continue
-        distance = ndimage.distance_transform_edt(local != first)
+        close = ndimage.distance_transform_edt(local != first) <= NEAR_GAP * height
         for other in others:
-            if distance[local == other].min() <= NEAR_GAP * height:
-                near[(first, other)] = NEAR_STROKES
+            # Each place where the other piece comes close is one stroke the gap parts.
+            strokes = ndimage.label(close & (local == other), structure=np.ones((3, 3), bool))[1]
+            if strokes:
+                near[(first, other)] = strokes
     return near
 
 
