@@ -1,4 +1,7 @@
-"""A written number into its digits: connected strokes, broken strokes merged, touching digits split.
+"""A written number into its digits without a model: connected strokes, broken strokes merged,
+touching digits split at columns. ``main_digit`` finds a photo's one digit with it.
+``numbers.read_number`` reads numbers with :mod:`mnist_app.oversegment` instead (cuts along
+paths, pieces joined by the model's confidence); ``split_digits`` is the model-free guess.
 
 ``split_digits(ink)`` takes an ink map (float (H, W) in [0, 1], 0 = background, as
 ``preprocess.ink_map`` or ``preprocess.photo.photo_ink`` make it) and returns one
