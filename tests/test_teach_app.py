@@ -195,3 +195,43 @@ def test_in_a_class_the_drawing_page_answers_with_the_taught_models_and_can_swit
     assert {"as trained on MNIST", "taught our handwriting"} <= set(both)
     at.toggle[0].set_value(False).run()
     assert np.allclose(at.session_state["shown"], mnist_probabilities)
+
+
+def canvas_state(picture: np.ndarray) -> dict:
+    """What the canvas component holds after one stroke that drew ``picture`` (see test_draw_page)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(picture, mode="RGBA").save(buffer, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}, "backgroundFit": None}
+
+
+def test_the_real_drawing_page_in_a_class_answers_with_its_taught_model(world) -> None:
+    from mnist_app import preprocess, teach
+    from mnist_app.ui import draw_page, taught_answers
+
+    code, _ = new_class(world, {"Ada": [0, 1, 7, 0, 1, 7, 7]})
+    teach.teach_class(code, world.drawings(code), ["logistic_regression"])
+    taught_answers._memo.clear()
+    picture = canvas_digit(0, side=draw_page.PHONE_CANVAS)
+    digit = preprocess.steps(picture)[-1].image
+    ours = models.predict_digit(digit, "logistic_regression",
+                                model=teach.taught_for_class(code, "logistic_regression").model)
+    mnist = models.predict_digit(digit, "logistic_regression")
+    assert f"{ours.label} {ours.confidence:.0%}" != f"{mnist.label} {mnist.confidence:.0%}"  # tellable apart
+    at = AppTest.from_string("from mnist_app.ui import draw_page\ndraw_page.render()",
+                             default_timeout=TIMEOUT)
+    at.session_state[class_state.MEMBERSHIP_KEY] = class_state.Membership(code, "7B maths", "Ada")
+    at.session_state[draw_page.CANVAS_KEY] = canvas_state(picture)
+    at.run()
+    assert not at.exception
+    said = [m.value for m in at.markdown if " says " in m.value]
+    assert said == [f"**Logistic regression** says **{ours.label}**, {ours.confidence:.0%} sure."]
+    assert "Our class's taught models, next to the MNIST ones" in texts(at)
+    at.toggle(key=taught_answers.USE_TAUGHT_KEY).set_value(False).run()
+    said = [m.value for m in at.markdown if " says " in m.value]
+    assert said == [f"**Logistic regression** says **{mnist.label}**, {mnist.confidence:.0%} sure."]
