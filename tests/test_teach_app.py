@@ -235,3 +235,27 @@ def test_the_real_drawing_page_in_a_class_answers_with_its_taught_model(world) -
     at.toggle(key=taught_answers.USE_TAUGHT_KEY).set_value(False).run()
     said = [m.value for m in at.markdown if " says " in m.value]
     assert said == [f"**Logistic regression** says **{mnist.label}**, {mnist.confidence:.0%} sure."]
+
+
+FLIPS_SCRIPT = """
+import numpy as np
+import streamlit as st
+from mnist_app.teach.compare import Comparison
+from mnist_app.ui import class_state, class_teaching
+drawings = class_state.store().drawings(st.session_state["code"])
+c = Comparison("knn", "x", truth=np.array([7, 1, 0]), before=np.array([1, 1, 0]), after=np.array([7, 1, 8]),
+               mnist_before=0.9, mnist_after=0.9, n_taught=3, seconds=1.0)
+ids = [d.id for d in drawings if d.student != "Ed"][:3]
+class_teaching.flipped_view({"knn": c}, {"knn": ids}, drawings)
+"""
+
+
+def test_the_digits_that_flipped_are_shown_with_what_changed(world) -> None:
+    code, _ = new_class(world, {"Ada": [7], "Bo": [1], "Cy": [0]})
+    at = AppTest.from_string(FLIPS_SCRIPT, default_timeout=TIMEOUT)
+    at.session_state["code"] = code
+    at.run()
+    assert not at.exception
+    assert "**Now right: 1**" in texts(at) and "**Now wrong: 1**" in texts(at)
+    captions = [caption for element in at.get("image") for caption in element.captions]
+    assert captions == ["meant 7: was 1, now 7 · Ada", "meant 0: was 0, now 8 · Cy"]

@@ -139,7 +139,7 @@ def results_view(code: str, drawings: Sequence[classroom.Drawing]) -> None:
     if not taught:
         return
     comparisons = {name: t.comparison for name, t in taught.items()}
-    held_out_ids = next(iter(taught.values())).held_out_ids
+    held_out_ids = {name: t.held_out_ids for name, t in taught.items()}  # each teaching its own
     st.markdown(f"**What teaching changed** (on {len(next(iter(comparisons.values())).truth)} held-out "
                 "digits of ours, never taught, and on the 10,000 MNIST test digits)")
     st.dataframe(before_after_table(comparisons), hide_index=True, key="teach_table",
@@ -172,15 +172,16 @@ def before_after_chart(comparisons: dict[str, Comparison]) -> go.Figure:
     return figure
 
 
-def flipped_view(comparisons: dict[str, Comparison], held_out_ids: Sequence[str],
+def flipped_view(comparisons: dict[str, Comparison], held_out_ids: dict[str, Sequence[str]],
                  drawings: Sequence[classroom.Drawing]) -> None:
     """For one model: the held-out digits it now gets right, and those it now gets wrong."""
     name = st.selectbox("Digits that changed, for", list(comparisons), key=FLIP_MODEL_KEY,
                         format_func=common.display_name)
-    c = comparisons[name]
+    c, ids = comparisons[name], held_out_ids[name]
     by_id = {d.id: d for d in drawings}
     for title, positions in (("Now right", c.now_right), ("Now wrong", c.now_wrong)):
-        shown = [(by_id[held_out_ids[i]], i) for i in positions if held_out_ids[i] in by_id][:SHOWN]
+        # Drawings deleted since the teaching are left out.
+        shown = [(by_id[ids[i]], i) for i in positions if i < len(ids) and ids[i] in by_id][:SHOWN]
         st.markdown(f"**{title}: {len(positions)}**")
         if shown:
             st.image([d.png for d, _ in shown], width=THUMB, caption=[
