@@ -24,6 +24,8 @@ from mnist_app.preprocess.photo_files import load_photo
 from mnist_app.preprocess.pipeline import to_mnist
 
 Box = segment.Box
+#: A piece whose prior and cut costs alone are below this is not read (a dot, a dash).
+HOPELESS = -4.0
 #: The log cost of leaving out a dot or a dash (``oversegment.is_mark``) rather than reading it.
 SKIP_MARK = -1.0
 
@@ -55,16 +57,21 @@ def read_number(image: object, name: str | None = None) -> NumberReading:
     pixels, scale = load_photo(image)
     ink = photo_ink(pixels)
     ink[ink < INK_FLOOR] = 0.0  # what to_mnist would drop as background, before splitting
-    ink, shrink = oversegment.at_line_height(ink)
+    inked_rows, inked_cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if len(inked_rows) == 0:
+        raise EmptyDrawingError("No digit found: write or draw a number first.")
+    top, left = int(inked_rows[0]), int(inked_cols[0])  # work on the inked part only (faster)
+    inked = ink[top : inked_rows[-1] + 1, left : inked_cols[-1] + 1]
+    ink, shrink = oversegment.at_line_height(inked)
     kept, digit_images, probabilities = _read_line(oversegment.atoms(ink), name)
     if not kept:
         raise EmptyDrawingError("No digit found: write or draw a number first.")
     predictions = [models.Prediction(name, int(np.argmax(row)), row) for row in probabilities]
-    size = (ink.shape[1], ink.shape[0])
+    size = (pixels.shape[1], pixels.shape[0])
     return NumberReading(
         text="".join(str(prediction.label) for prediction in predictions),
         digits=[prediction.label for prediction in predictions],
-        boxes=[_to_input(piece.box, scale * shrink, size) for piece in kept],
+        boxes=[_to_input(_unshrunk(piece.box, shrink, inked, (left, top)), scale, size) for piece in kept],
         confidences=[prediction.confidence for prediction in predictions],
         model=name,
         predictions=predictions,
@@ -84,6 +91,8 @@ def _read_line(parts: oversegment.Atoms, name: str
     """
     runs, images = [], []
     for run, piece in oversegment.candidates(parts).items():
+        if oversegment.size_prior(parts, piece) + oversegment.cut_cost(parts, *run) < HOPELESS:
+            continue  # far too short to be a digit, whatever the model says: not worth reading
         try:
             images.append(to_mnist(padded(piece.ink)))
         except EmptyDrawingError:  # only specks once cropped
@@ -128,6 +137,19 @@ def best_model() -> str:
     if not trained:
         return names[0]
     return max(trained, key=lambda name: evaluation.known_accuracy(name) or -1.0)
+
+
+def _unshrunk(box: Box, shrink: float, inked: np.ndarray, offset: tuple[int, int]) -> Box:
+    """A box in the shrunk ink -> working pixels: tightened to the unshrunk ink ``inked``
+    (which began at ``offset``, x and y, in the working image) it covers."""
+    x0, y0, x1, y1 = box
+    x0, y0 = math.floor(x0 / shrink), math.floor(y0 / shrink)
+    x1, y1 = min(inked.shape[1], math.ceil(x1 / shrink)), min(inked.shape[0], math.ceil(y1 / shrink))
+    region = inked[y0:y1, x0:x1] > 0
+    rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+    if len(rows):
+        x0, y0, x1, y1 = x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1
+    return (offset[0] + x0, offset[1] + y0, offset[0] + x1, offset[1] + y1)
 
 
 def _to_input(box: Box, scale: float, work_size: tuple[int, int]) -> Box:

@@ -30,7 +30,7 @@ from mnist_app.preprocess.ink import INK_FLOOR, EmptyDrawingError
 from mnist_app.segment import MAX_DIGITS, SPECK_AREA, Box, DigitPiece, too_many
 
 #: Lines of digits taller than this many pixels are shrunk to it first (``at_line_height``).
-LINE_HEIGHT = 64
+LINE_HEIGHT = 48
 #: A component wider than this times the line's height may hold touching digits: it is cut.
 CUT_ASPECT = 0.45
 #: Cuts start and end at least this share of the height inside the component's sides ...
@@ -281,16 +281,21 @@ def cut_cost(parts: Atoms, first: int, last: int) -> float:
 
 
 def prior(parts: Atoms, piece: DigitPiece, label: int) -> float:
-    """Log prior that ``piece`` is one whole digit ``label``: 0 for a digit of the usual shape,
-    less for one too short for the line, too wide for it, or wider than a ``label`` usually is
-    (two digits read as one). Narrow is not held against a piece: thin pens write narrow digits."""
+    """Log prior that ``piece`` is one whole digit ``label``: ``size_prior``, less when the
+    piece is wider than a ``label`` usually is (two digits read as one). Narrow is not held
+    against a piece: thin pens write narrow digits."""
     x0, y0, x1, y1 = piece.box
-    width, height = x1 - x0, y1 - y0
-    short = max(0.0, DIGIT_HEIGHT - height / parts.height) / DIGIT_HEIGHT
-    wide = max(0.0, width / parts.height - WIDE_DIGIT)
     mean, spread = LOG_ASPECT[label]
-    shape = max(0.0, (np.log(max(width, 1) / max(height, 1)) - mean) / spread)
-    return -SHORT_WEIGHT * short - WIDE_WEIGHT * wide - SHAPE_WEIGHT * shape**2 + DIGIT_BONUS
+    shape = max(0.0, (np.log(max(x1 - x0, 1) / max(y1 - y0, 1)) - mean) / spread)
+    return size_prior(parts, piece) - SHAPE_WEIGHT * shape**2
+
+
+def size_prior(parts: Atoms, piece: DigitPiece) -> float:
+    """The part of ``prior`` that does not depend on the digit: too short or too wide for the line."""
+    x0, y0, x1, y1 = piece.box
+    short = max(0.0, DIGIT_HEIGHT - (y1 - y0) / parts.height) / DIGIT_HEIGHT
+    wide = max(0.0, (x1 - x0) / parts.height - WIDE_DIGIT)
+    return -SHORT_WEIGHT * short - WIDE_WEIGHT * wide + DIGIT_BONUS
 
 
 def is_mark(parts: Atoms, atom: int) -> bool:

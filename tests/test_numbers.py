@@ -171,7 +171,7 @@ def test_digits_whose_strokes_cross_are_split(trained: str, test_digits, pair: l
     assert reading.digits == [alone(piece) for piece in pieces]
 
 
-@pytest.mark.parametrize("trio", [[0, 4, 8], [3, 8, 0]])
+@pytest.mark.parametrize("trio", [[2, 0, 6], [3, 8, 0]])
 def test_digits_broken_down_their_middle_are_merged(trained: str, test_digits, trio: list[int]) -> None:
     images, labels = test_digits
     pieces = [drawn(images[index]) for index in pick(labels, trio)]
