@@ -25,7 +25,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import threading
 import time
 import warnings
 from typing import Any
@@ -70,8 +69,6 @@ SUPPORT_VECTORS = ("svm",)
 SUPPORT_COPIES = 2
 SEED = 0
 
-_augmented_memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-_memo_lock = threading.Lock()
 
 
 def teach(name: str, digits: np.ndarray, labels: np.ndarray, *, progress: Progress | None = None) -> Any:
@@ -137,20 +134,7 @@ def mnist_features(name: str) -> tuple[np.ndarray, np.ndarray]:
     """The MNIST rows model ``name`` learns from, as ``models.training`` makes them for its spec:
     prepared training digits, plus varied (and styled) copies when the spec trains on them."""
     images, labels = data.load_mnist("train")
-    spec = models.get_spec(name)
-    recipe = getattr(training, "training_set", None)  # the recipe's own rows, where training names them
-    if recipe is not None:
-        return recipe(spec, images, labels)
-    features, targets = training.prepared(images), labels.astype(np.int64)
-    if not spec.augment:
-        return features, targets
-    with _memo_lock:
-        hit = _augmented_memo.get(id(images))
-        if hit is None or hit[0] is not images:
-            hit = (images, preprocess.prepare_training(preprocess.augment_digits(images)))
-            _augmented_memo.clear()
-            _augmented_memo[id(images)] = hit
-    return np.concatenate([features, hit[1]]), np.concatenate([targets, targets])
+    return training.training_set(models.get_spec(name), images, labels)
 
 
 def retrain(name: str, digits: np.ndarray, labels: np.ndarray, report: Progress) -> Any:
