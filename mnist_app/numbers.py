@@ -5,8 +5,9 @@
     r.text, r.digits, r.boxes, r.confidences
 
 The ink is found as for a photo (``preprocess.photo.photo_ink``: a drawing's flat
-background goes to ``ink_map``), split into digits (:mod:`mnist_app.segment`), and every
-digit goes through ``preprocess.to_mnist`` and ``models.predict_digits`` like a drawing.
+background goes to ``ink_map``) and cut too finely (:mod:`mnist_app.oversegment`); every
+candidate digit goes through ``preprocess.to_mnist`` and ``models.predict_digits`` like a
+drawing, and the model's confidence decides how the pieces make digits (``_read_line``).
 """
 
 from __future__ import annotations
