@@ -87,6 +87,18 @@ def test_saving_a_new_key_removes_the_stale_entry():
     assert store.is_cached("naive_bayes", "b" * 20)
 
 
+
+def test_only_entries_known_to_be_trained_on_the_same_data_are_stale():
+    data = store.signed_pickle_dump(fitted_model())
+    store.save_model("naive_bayes", "c" * 20, data, {})  # a sidecar from before the checksum
+    store.save_model("naive_bayes", "a" * 20, data, {"training_data": "real"})
+    store.save_model("naive_bayes", "b" * 20, data, {"training_data": "small"})
+    store.save_model("naive_bayes", "d" * 20, data, {"training_data": "real"})
+    assert not store.model_path("naive_bayes", "a" * 20).exists()  # same data, older key
+    assert store.is_cached("naive_bayes", "b" * 20)  # other data: kept beside it
+    assert store.is_cached("naive_bayes", "c" * 20)  # data unknown: not thrown away
+    assert store.is_cached("naive_bayes", "d" * 20)
+
 def test_a_model_file_we_did_not_write_is_deleted_not_loaded():
     key = "c" * 20
     store.save_model("naive_bayes", key, store.signed_pickle_dump(fitted_model()), {})

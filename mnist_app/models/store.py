@@ -292,8 +292,9 @@ def is_cached(name: str, key: str) -> bool:
 def remove_stale(name: str, keep_key: str, *, training_data: str | None = None) -> None:
     """Delete cache entries of ``name`` made for other keys (older versions or settings).
 
-    With ``training_data`` (a checksum), only entries trained on that same data are stale:
-    a model trained on another data folder (e.g. a small test set) is kept beside this one.
+    With ``training_data`` (a checksum), only entries known to be trained on that same data
+    are stale: a model trained on another data folder (e.g. a small test set), or one whose
+    sidecar predates the checksum, is kept beside this one.
     """
     for path in models_dir().glob(f"{name}-*"):
         key = path.name[len(name) + 1:].split(".", 1)[0]
@@ -301,7 +302,7 @@ def remove_stale(name: str, keep_key: str, *, training_data: str | None = None) 
             continue
         if training_data is not None:
             meta = read_meta(name, key)
-            if meta is not None and meta.get("training_data") not in (None, training_data):
+            if meta is not None and meta.get("training_data") != training_data:
                 continue
         with contextlib.suppress(OSError):
             path.unlink()
