@@ -165,7 +165,7 @@ pipeline = preprocess.steps(canvas_digit(7))
 answers = {"logistic_regression": models.predict_digit(pipeline[-1].image, "logistic_regression")}
 shown = taught_answers.in_class(pipeline, answers)
 st.session_state["shown"] = shown["logistic_regression"].probabilities.tolist()
-taught_answers.both_answers(pipeline)
+taught_answers.both_answers(answers, shown, pipeline[-1].image)
 """
 
 
@@ -193,8 +193,15 @@ def test_in_a_class_the_drawing_page_answers_with_the_taught_models_and_can_swit
     both = at.dataframe[0].value
     assert both["model"].tolist() == ["Logistic regression"]
     assert {"as trained on MNIST", "taught our handwriting"} <= set(both)
+    taught_cell = f"{int(np.argmax(taught_probabilities))} ({taught_probabilities.max():.0%})"
+    mnist_cell = f"{int(np.argmax(mnist_probabilities))} ({mnist_probabilities.max():.0%})"
+    assert both["taught our handwriting"].tolist() == [taught_cell]
+    assert both["as trained on MNIST"].tolist() == [mnist_cell]
     at.toggle[0].set_value(False).run()
     assert np.allclose(at.session_state["shown"], mnist_probabilities)
+    both = at.dataframe[0].value  # switched back: the table still shows both answers
+    assert both["taught our handwriting"].tolist() == [taught_cell]
+    assert both["as trained on MNIST"].tolist() == [mnist_cell]
 
 
 def canvas_state(picture: np.ndarray) -> dict:

@@ -86,8 +86,8 @@ def drawing_section() -> None:
             # The drawing is preprocessed once per rerun: the last step is the digit every model gets.
             pipeline, prompt = preprocessed(image)
             st.session_state[DIGIT_KEY] = None if pipeline is None else pipeline[-1].image
-            answers = every_answer(pipeline)  # each model asked once: verdict, answer and cards share them
-            answers = taught_answers.in_class(pipeline, answers)  # a class's taught models, if any
+            mnist_answers = every_answer(pipeline)  # each model asked once: verdict, answer, cards share them
+            answers = taught_answers.in_class(pipeline, mnist_answers)  # a class's taught models, if any
             if pipeline is not None:
                 verdict_panel.show(pipeline, answers)  # the honest answer first: "Not sure: 4 or 9?"
         answer = show_answer(pipeline, prompt, name, answers)
@@ -100,7 +100,7 @@ def drawing_section() -> None:
     models_column, sees_column = st.columns([1, 1], gap="large")
     with models_column:
         show_all_models(answers, name)
-        taught_answers.both_answers(pipeline)  # in a class with taught models: MNIST's and ours
+        taught_answers.both_answers(mnist_answers, answers, pipeline[-1].image)  # a class: MNIST's, ours
     with sees_column:
         show_what_the_model_sees(pipeline)
     whatif_section.render(image)

@@ -55,16 +55,25 @@ def in_class(pipeline: list[preprocess.Step] | None,
             for name, answer in answers.items()}
 
 
-def both_answers(pipeline: list[preprocess.Step] | None) -> None:
-    """Each taught model's answer next to the same model as trained on MNIST, as a small table."""
+def both_answers(mnist_answers: dict[str, models.Prediction],
+                 answers: dict[str, models.Prediction], digit: object) -> None:
+    """Each taught model's answer next to the same model as trained on MNIST, as a small table.
+
+    ``mnist_answers``: the page's answers as trained on MNIST; ``answers``: what
+    :func:`in_class` returned for them (the taught answers when the switch is on), so a model
+    is only asked again when the switch is off; ``digit``: the drawing's preprocessed digit.
+    """
     taught = class_models()
-    if not taught or pipeline is None:
+    if not taught or not mnist_answers:
         return
-    digit = pipeline[-1].image
     rows = []
     for name, found in taught.items():
-        mnist = models.predict_digit(digit, name)
-        ours = models.predict_digit(digit, name, model=found.model)
+        mnist = mnist_answers.get(name)
+        if mnist is None:
+            continue
+        shown = answers.get(name)
+        ours = shown if shown is not None and shown is not mnist else models.predict_digit(
+            digit, name, model=found.model)
         rows.append({"model": common.display_name(name),
                      "as trained on MNIST": f"{mnist.label} ({mnist.confidence:.0%})",
                      "taught our handwriting": f"{ours.label} ({ours.confidence:.0%})"})
