@@ -1,0 +1,124 @@
+"""A few digits answered without scikit-learn's per-call checks: the same arithmetic, cheaper.
+
+Every ``predict_proba`` call in scikit-learn validates its input (dtype, shape, finiteness,
+"is it a dataframe?") at every step of a pipeline and for every calibrator; for one drawing
+that costs more than the answer itself (SVM 6.9 ms, of which the support vectors 1 ms). The
+drawing page asks every model on every stroke of every student, so ``probabilities`` does
+the known models' own arithmetic on already-checked input (a (n, 784) float32 array from
+:func:`mnist_app.models.predict_digits`), in the same order, giving the same numbers. Any
+other model, or a known one with settings this module does not cover, answers through its
+own ``predict_proba`` (``probabilities`` returns None). ``tests/test_fast_answers.py`` checks
+the answers against scikit-learn's for every model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.decomposition import PCA
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.multiclass import _ovr_decision_function
+
+from mnist_app.models.quick_forest import QuickForest
+
+
+def probabilities(model: Any, features: np.ndarray) -> np.ndarray | None:
+    """``model.predict_proba(features)`` computed without the per-call checks, or None when
+    ``model`` is not one this module knows (then ask the model itself).
+
+    ``features``: float32 (n, 784), C-contiguous, finite (what ``predict_digits`` passes).
+    """
+    if isinstance(model, Pipeline):
+        return _pipeline(model, features)
+    return _final_step(model, features)
+
+
+def _pipeline(pipeline: Pipeline, features: np.ndarray) -> np.ndarray | None:
+    *transforms, (_, final) = pipeline.steps
+    rows: np.ndarray | None = features
+    for _, step in transforms:
+        rows = _pca(step, rows) if rows is not None else None
+    return _final_step(final, rows) if rows is not None else None
+
+
+def _pca(step: Any, rows: np.ndarray) -> np.ndarray | None:
+    # PCA.transform without validation: float32 input stays float32, as validate_data leaves it.
+    if type(step) is not PCA or step.whiten:
+        return None
+    return step._transform(rows, xp=np, x_is_centered=False)
+
+
+def _final_step(model: Any, rows: np.ndarray) -> np.ndarray | None:
+    if type(model) is QuickForest:
+        return model.predict_proba(rows)
+    if type(model) is DecisionTreeClassifier and model.n_outputs_ == 1:
+        return _tree_proba(model, np.ascontiguousarray(rows, dtype=np.float32))
+    if type(model) is CalibratedClassifierCV:
+        return _calibrated_svc(model, rows)
+    if type(model) is KNeighborsClassifier:
+        return _knn(model, rows)
+    return None
+
+
+def _tree_proba(tree: DecisionTreeClassifier, rows: np.ndarray) -> np.ndarray:
+    """``DecisionTreeClassifier.predict_proba`` for float32 C-contiguous rows (one output)."""
+    return tree.tree_.predict(rows)[:, : tree.n_classes_]
+
+
+def _calibrated_svc(model: CalibratedClassifierCV, rows: np.ndarray) -> np.ndarray | None:
+    """A sigmoid-calibrated RBF SVC's probabilities, as ``CalibratedClassifierCV.predict_proba``."""
+    parts = model.calibrated_classifiers_
+    if not all(_is_plain_svc_sigmoid(part) for part in parts) or len(model.classes_) <= 2:
+        return None
+    mean = np.zeros((len(rows), model.classes_.shape[0]))
+    for part in parts:
+        mean += _svc_sigmoid_proba(part, rows)
+    mean /= len(parts)
+    return mean
+
+
+def _is_plain_svc_sigmoid(part: Any) -> bool:
+    svc = part.estimator
+    return (part.method == "sigmoid" and type(svc) is SVC and isinstance(svc.kernel, str)
+            and not svc._sparse and svc.decision_function_shape == "ovr")
+
+
+def _svc_sigmoid_proba(part: Any, rows: np.ndarray) -> np.ndarray:
+    svc = part.estimator
+    dense = np.ascontiguousarray(rows, dtype=np.float64)  # what SVC's own validation gives libsvm
+    pairwise = svc._dense_decision_function(dense)
+    n_classes = len(svc.classes_)
+    decision = _ovr_decision_function(pairwise < 0, -pairwise, n_classes)
+    proba = np.zeros((len(rows), part.classes.shape[0]))
+    positions = np.searchsorted(np.unique(part.classes), svc.classes_)  # LabelEncoder's transform
+    for index, column, calibrator in zip(positions, decision.T, part.calibrators, strict=False):
+        proba[:, index] = expit(-(calibrator.a_ * column + calibrator.b_))
+    denominator = np.sum(proba, axis=1)[:, np.newaxis]
+    uniform = np.full_like(proba, 1 / proba.shape[1])
+    return np.divide(proba, denominator, out=uniform, where=denominator != 0)
+
+
+def _knn(model: KNeighborsClassifier, rows: np.ndarray) -> np.ndarray | None:
+    """A k-d tree or ball tree k-NN with distance weights, as its ``predict_proba`` computes it."""
+    if (model._fit_method not in ("kd_tree", "ball_tree") or model.weights != "distance"
+            or model.outputs_2d_):
+        return None
+    distances, neighbours = model._tree.query(np.ascontiguousarray(rows), model.n_neighbors, True)
+    with np.errstate(divide="ignore"):
+        weights = 1.0 / distances
+    exact = np.isinf(weights)  # a stored digit at distance 0 alone decides, as in scikit-learn
+    exact_rows = np.any(exact, axis=1)
+    weights[exact_rows] = exact[exact_rows]
+    labels = model._y[neighbours]
+    proba = np.zeros((len(rows), model.classes_.size))
+    all_rows = np.arange(len(rows))
+    for column, label in enumerate(labels.T):
+        proba[all_rows, label] += weights[:, column]
+    proba /= proba.sum(axis=1)[:, np.newaxis]
+    return proba
