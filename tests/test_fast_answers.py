@@ -86,3 +86,16 @@ def test_predict_digits_answers_as_the_models_own_predict_proba(mnist_dir: Path)
             own = calibration.calibrate(np.asarray(model.predict_proba(row[np.newaxis]), np.float64), name)
             answer = models.predict_digit(row.reshape(28, 28), name)
             np.testing.assert_array_equal(answer.probabilities, own[0], err_msg=name)
+
+
+def test_the_verdicts_nearest_distance_is_the_nearest_neighbours_distance(mnist_dir: Path) -> None:
+    from mnist_app.explain.neighbours import KNN_MODEL, knn_space, nearest_distance, neighbours, project
+
+    if not models.is_trained(KNN_MODEL):
+        pytest.skip("the k-NN model is not in the tests' cache")
+    test, _ = features("test", mnist_dir)
+    for row in test[:10]:
+        digit = row.reshape(28, 28)
+        assert nearest_distance(digit) == neighbours(digit, k=1)[0].distance
+        point = knn_space().projection.transform(row[np.newaxis])  # with scikit-learn's checks
+        np.testing.assert_array_equal(project(digit), point[0].astype(np.float64))

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mnist_app import data, models, preprocess
+from mnist_app.models import fast_answers
 
 KNN_MODEL = "knn"
 SIDE = 28
@@ -82,7 +83,8 @@ def knn_space() -> _Space:
 def project(digit: np.ndarray) -> np.ndarray:
     """The digit's point in the k-NN model's space: float64 (40,)."""
     space = knn_space()
-    return np.asarray(space.projection.transform(as_digit(digit).reshape(1, -1)), dtype=np.float64)[0]
+    rows = as_digit(digit).reshape(1, -1)
+    return np.asarray(fast_answers.projected(space.projection, rows), dtype=np.float64)[0]
 
 
 def neighbours(digit: np.ndarray, k: int = 8) -> list[Neighbour]:
@@ -93,14 +95,24 @@ def neighbours(digit: np.ndarray, k: int = 8) -> list[Neighbour]:
     space = knn_space()
     if not 1 <= k <= len(space.points):
         raise ValueError(f"k must be between 1 and {len(space.points)}, got {k}")
-    point = project(digit)
-    # One matrix-vector product over 60,000 x 40 numbers: a few milliseconds, no index to build.
-    squared = np.maximum(space.squared_norms - 2.0 * space.points @ point + point @ point, 0.0)
+    squared = _squared_distances(space, digit)
     nearest = np.argpartition(squared, k - 1)[:k]
     nearest = nearest[np.argsort(squared[nearest], kind="stable")]
     images = training_digits(nearest)
     return [Neighbour(int(index), int(space.labels[index]), float(np.sqrt(squared[index])), image)
             for index, image in zip(nearest, images, strict=True)]
+
+
+def nearest_distance(digit: np.ndarray) -> float:
+    """``neighbours(digit, k=1)[0].distance`` without fetching the digit's picture (the verdict's
+    signal, on every stroke)."""
+    return float(np.sqrt(_squared_distances(knn_space(), digit).min()))
+
+
+def _squared_distances(space: _Space, digit: np.ndarray) -> np.ndarray:
+    point = project(digit)
+    # One matrix-vector product over 60,000 x 40 numbers: a few milliseconds, no index to build.
+    return np.maximum(space.squared_norms - 2.0 * space.points @ point + point @ point, 0.0)
 
 
 def voters(digit: np.ndarray) -> list[Voter]:

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 
 from mnist_app import models, preprocess
-from mnist_app.explain.neighbours import KNN_MODEL, neighbours
+from mnist_app.explain.neighbours import KNN_MODEL, nearest_distance
 
 Status = Literal["digit", "unsure", "not_a_digit"]
 #: The models whose answers are pooled, strongest first (the weaker ones would add noise).
@@ -130,7 +130,7 @@ def measure(ink: np.ndarray, digit: np.ndarray, probabilities: dict[str, np.ndar
         raise ValueError("the verdict needs at least one model to ask")
     answers = {name: np.asarray(known[name]) if name in known else models.predict_digits(digit, name)[0]
                for name in names}
-    distance = neighbours(digit, k=1)[0].distance if KNN_MODEL in names else None
+    distance = nearest_distance(digit) if KNN_MODEL in names else None
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     aspect = (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1)
     return Signals(np.mean(list(answers.values()), axis=0),

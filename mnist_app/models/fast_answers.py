@@ -47,6 +47,12 @@ def _pipeline(pipeline: Pipeline, features: np.ndarray) -> np.ndarray | None:
     return _final_step(final, rows) if rows is not None else None
 
 
+def projected(step: Any, rows: np.ndarray) -> np.ndarray:
+    """``step.transform(rows)`` for finite float32 (n, 784) ``rows``: without checks for a plain PCA."""
+    fast = _pca(step, rows)
+    return step.transform(rows) if fast is None else fast
+
+
 def _pca(step: Any, rows: np.ndarray) -> np.ndarray | None:
     # PCA.transform without validation: float32 input stays float32, as validate_data leaves it.
     if type(step) is not PCA or step.whiten:
