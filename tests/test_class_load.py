@@ -67,6 +67,38 @@ def test_freezing_can_be_switched_off_for_comparison(monkeypatch: pytest.MonkeyP
     assert gc.get_freeze_count() == 0
 
 
+ARENA_PROBE = """
+import ctypes, threading
+from mnist_app.ui import server
+print(server.limit_malloc_arenas(), flush=True)
+barrier = threading.Barrier(12)
+def work():
+    barrier.wait()
+    junk = [bytearray(200) for _ in range(2000)]  # each thread allocates while all twelve live
+    barrier.wait()
+threads = [threading.Thread(target=work) for _ in range(12)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+ctypes.CDLL(None).malloc_stats()  # glibc: one "Arena N:" block per arena, on stderr
+"""
+
+
+@pytest.mark.parametrize(("setting", "capped"), [("", True), ("0", False)])
+def test_threads_share_at_most_two_malloc_arenas_unless_switched_off(setting: str, capped: bool) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key != "MALLOC_ARENA_MAX"}
+    if setting:
+        env[server.ARENAS_ENV] = setting
+    result = subprocess.run([sys.executable, "-c", ARENA_PROBE], capture_output=True, text=True,
+                            env=env, cwd=REPO, timeout=60, check=True)
+    arenas = result.stderr.count("Arena ")
+    assert result.stdout.strip() == str(capped)
+    assert (arenas <= server.DEFAULT_ARENAS) if capped else (arenas > server.DEFAULT_ARENAS), result.stderr
+
+
 def test_no_background_warm_up_outside_streamlit_run() -> None:
     assert not server.under_streamlit_run()  # pytest (and AppTest) never start the loader thread
 

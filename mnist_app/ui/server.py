@@ -12,11 +12,20 @@ matters. Two things keep it low:
   memory stays flat, but a full collection no longer walks the whole heap. Streamlit's own
   collection after every rerun is switched off in ``.streamlit/config.toml``.
 
-``MNIST_APP_GC_FREEZE=0`` leaves the heap unfrozen (the load benchmark compares both).
+- Memory: Streamlit runs every rerun in a new thread, and glibc gives threads their own
+  malloc arenas (up to 8 per core), each keeping its freed memory: with 30 students the
+  server grew by ~7 MB per session. ``limit_malloc_arenas`` caps them at two (as
+  ``MALLOC_ARENA_MAX=2`` would): +12 MB for 30 students instead of +210 MB, no CPU cost
+  measured (docs/benchmarks.md, issue 12 round 3).
+
+``MNIST_APP_GC_FREEZE=0`` leaves the heap unfrozen (the load benchmark compares both);
+``MNIST_APP_MALLOC_ARENAS=0`` leaves glibc's arenas as they are.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import logging
 import os
@@ -29,6 +38,10 @@ from mnist_app.ui import common
 
 #: Set to 0 to skip ``gc.freeze()`` (to measure what it saves).
 FREEZE_ENV = "MNIST_APP_GC_FREEZE"
+#: The most malloc arenas the server's threads share (0: glibc's default, 8 per core).
+ARENAS_ENV = "MNIST_APP_MALLOC_ARENAS"
+DEFAULT_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 
 _log = logging.getLogger(__name__)
 _started = threading.Event()
@@ -49,7 +62,24 @@ def start_warm_up() -> None:
         if _started.is_set():
             return
         _started.set()
+        limit_malloc_arenas()
         threading.Thread(target=_warm_up_all, name="mnist-app-warm-up", daemon=True).start()
+
+
+def limit_malloc_arenas() -> bool:
+    """Cap glibc's malloc arenas for the threads created from now on (``ARENAS_ENV``, default 2).
+
+    Returns whether a cap was set: not when ``MALLOC_ARENA_MAX`` is set already (glibc read
+    it at start), when ``ARENAS_ENV`` is 0, or without glibc.
+    """
+    arenas = int(os.environ.get(ARENAS_ENV, DEFAULT_ARENAS) or 0)
+    if arenas <= 0 or "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(_M_ARENA_MAX, arenas))  # glibc returns 1 on success
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to cap
+        return False
 
 
 def under_streamlit_run() -> bool:
