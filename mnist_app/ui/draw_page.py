@@ -267,8 +267,7 @@ def show_all_models(answers: dict[str, models.Prediction], chosen: str) -> None:
     titles = {name: common.display_name(name) for name in answers}
     notes = {name: verdict_panel.disagreement_text(answer.label, consensus)
              for name, answer in answers.items()}
-    with st.container(key="all_models"):
-        st.html(model_cards.cards_html(answers, titles, chosen, notes))
+    st.html(model_cards.cards_html(answers, titles, chosen, notes))
     if untrained:
         st.caption("Not trained yet: " + ", ".join(common.display_name(name) for name in untrained) + ".")
         if st.button("Train the missing models", key="train_missing"):
