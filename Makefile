@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 .PHONY: run test lint browser clean
 
 run: $(INSTALLED)
-	$(BIN)/streamlit run streamlit_app.py
+	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run streamlit_app.py  # docs/deploy.md: memory per session
 
 test: $(INSTALLED) browser
 	$(BIN)/ruff check .

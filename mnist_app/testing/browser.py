@@ -59,6 +59,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+#: As the app is run (Makefile, docs/deploy.md): threads share two malloc arenas, so a class's
+#: sessions do not each keep their own freed memory (docs/benchmarks.md, issue 12 round 3).
+SERVER_ENV = {"MALLOC_ARENA_MAX": "2"}
+
+
 @contextlib.contextmanager
 def streamlit_server(log_path: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """`streamlit run streamlit_app.py` on a free loopback port; yields its base URL, then stops it."""
@@ -80,7 +85,7 @@ def streamlit_process(
     ]
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **(env or {})},
+        server = subprocess.Popen(command, cwd=REPO_ROOT, env={**SERVER_ENV, **os.environ, **(env or {})},
                                   stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_serving(server, url, log_path)
