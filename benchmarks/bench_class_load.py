@@ -13,7 +13,8 @@ Server CPU and memory are read from the server process itself (/proc/PID). The r
 are printed as Markdown rows for docs/benchmarks.md.
 
 ``--replicas 2`` starts two server processes and shares the students out between them,
-as the sticky proxy of docs/deploy.md does (one Python process uses one core at most).
+as the sticky proxy of docs/deploy.md does (one Python process uses one core at most);
+the real Chromium then comes through that nginx proxy, which serves the page's files.
 ``--streamlit-defaults`` measures Streamlit's defaults instead (a full garbage collection
 after every rerun, no gc.freeze), to show what the project's settings save.
 """
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from mnist_app import models
-from mnist_app.testing import browser, handwriting, load_client
+from mnist_app.testing import browser, handwriting, load_client, nginx
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -164,7 +165,11 @@ def measure(students: int, args: argparse.Namespace, recording: handwriting.Reco
         per_rerun = asyncio.run(cpu_per_rerun(urls[0], pids[0], recording))
         behaviour = load_client.Behaviour(duration=args.duration, interval=args.interval,
                                           models=tuple(args.switch_models))
-        probe = BrowserProbe(urls[-1], recording.model, args.duration / 2) if students >= 30 else None
+        # Replicas are deployed behind nginx (docs/deploy.md), which serves the page's files
+        # itself: the real browser comes through it. Students are shared out directly, as
+        # ip_hash would share out a class's browsers (here they all have one address).
+        probe_url = stack.enter_context(nginx.nginx_proxy(_ports(urls))).url if len(urls) > 1 else urls[-1]
+        probe = BrowserProbe(probe_url, recording.model, args.duration / 2) if students >= 30 else None
         cpu_start, rss_start = total_usage(pids)
         samples: list[int] = []
         sampler = threading.Thread(target=_sample_rss, args=(pids, samples, args.duration + 30), daemon=True)
@@ -197,6 +202,10 @@ def measure(students: int, args: argparse.Namespace, recording: handwriting.Reco
     for error in sorted(set(errors))[:5]:
         print(f"  error ({errors.count(error)}x): {error}")
     return row
+
+
+def _ports(urls: list[str]) -> list[int]:
+    return [int(url.rstrip("/").rsplit(":", 1)[1]) for url in urls]
 
 
 def _probe_cell(probe: BrowserProbe | None) -> str:

@@ -53,6 +53,33 @@ SITE = """\
     server {{
         listen {listen};
         client_max_body_size 120m;  # class ZIP imports
+        # What a new student's browser fetches before the page can run (index.html, ~100 files,
+        # 3 MB of Streamlit's JavaScript and CSS, the canvas component's) comes straight from
+        # disk, compressed: the replicas' Python, busy with strokes, never serves it.
+        types {{
+            text/html html;
+            application/javascript js;
+            text/css css;
+            font/woff2 woff2;
+            image/png png;
+            image/gif gif;
+            image/svg+xml svg;
+        }}
+        gzip on;
+        gzip_types application/javascript text/css image/svg+xml;
+        location = / {{
+            root {frontend};
+            try_files /index.html =404;
+            add_header Cache-Control no-cache;
+        }}
+        location /static/ {{
+            alias {frontend}/static/;
+            expires 7d;  # the file names carry a content hash
+        }}
+        location /_stcore/bidi-components/streamlit-drawable-canvas.streamlit_drawable_canvas/ {{
+            alias {canvas}/;
+            add_header Cache-Control no-cache;
+        }}
         location / {{
             proxy_pass http://mnist_app;
             proxy_http_version 1.1;
@@ -86,7 +113,21 @@ class NginxUnavailable(RuntimeError):
 def site_config(listen: str, upstreams: Sequence[str]) -> str:
     """The ``upstream`` and ``server`` blocks for replicas at ``upstreams`` (``host:port``)."""
     servers = "\n".join(f"        server {address};" for address in upstreams)
-    return SITE.format(listen=listen, servers=servers)
+    frontend, canvas = frontend_dirs()
+    return SITE.format(listen=listen, servers=servers, frontend=frontend, canvas=canvas)
+
+
+def frontend_dirs() -> tuple[Path, Path]:
+    """The installed Streamlit's built frontend (index.html, static/) and the canvas component's."""
+    import importlib.util
+
+    import streamlit
+
+    canvas = importlib.util.find_spec("streamlit_drawable_canvas")  # importing it needs a running app
+    if canvas is None or canvas.origin is None:
+        raise NginxUnavailable("streamlit-drawable-canvas is not installed")
+    return (Path(streamlit.__file__).resolve().parent / "static",
+            Path(canvas.origin).resolve().parent / "frontend" / "build")
 
 
 @contextlib.contextmanager
