@@ -1,6 +1,6 @@
 """The CNN's network, its drawing-like augmentation and its training settings (PyTorch, CPU).
 
-The network is two convolution blocks (32 and 64 filters, each pooled to half size and
+The network is two convolution blocks (32 and 48 filters, each pooled to half size and
 batch-normalised) and a 128-unit hidden layer with dropout. It trains with augmentation
 that imitates how people draw: small rotations, shear, zoom, stretch and shifts, and
 thinner or thicker strokes, all done in torch on each batch so it costs little.
@@ -51,7 +51,9 @@ class CNNConfig:
     lr: float = 3e-3  # peak learning rate of the one-cycle schedule (AdamW)
     weight_decay: float = 5e-4
     label_smoothing: float = 0.05
-    channels: tuple[int, int] = (32, 64)
+    #: 48 filters, not 64, in the second block: 16% less time per step (within the 5-minute
+    #: budget with the styled copies) for the same MNIST accuracy (docs/benchmarks.md).
+    channels: tuple[int, int] = (32, 48)
     hidden: int = 128
     dropout: float = 0.25
     #: Torch threads while training; fixed because the sum order (so the result) depends on it.
