@@ -18,6 +18,7 @@ import argparse
 import os
 import statistics
 import time
+from collections import Counter
 
 import numpy as np
 
@@ -45,20 +46,65 @@ def digit_accuracy(name: str, count: int) -> tuple[float, float, dict[str, tuple
 
 
 def number_accuracy(name: str, count: int, digits: int | tuple[int, int], spacing: str = "ink",
-                    ) -> tuple[float, float, float]:
-    """Share of numbers read entirely right; the same for those with touching digits; right digit counts."""
+                    failures: str | None = None) -> tuple[float, float, float, Counter[str]]:
+    """Share of numbers read entirely right; the same for those with touching digits; right digit
+    counts; the misses by kind. ``failures``: a PNG grid of the missed photos is saved there."""
     right = touching_right = touching = right_count = 0
+    kinds: Counter[str] = Counter()
+    missed = []
     for sample in synth.photos.iter_paper_photos(count, seed=18, digits=digits, spacing=spacing):
         try:
-            text = numbers.read_number(sample.jpeg, name).text
+            reading = numbers.read_number(sample.jpeg, name)
+            text, boxes = reading.text, reading.boxes
         except ValueError:
-            text = ""
+            text, boxes = "", []
         right += text == sample.text
         right_count += len(text) == len(sample.text)
         if sample.touching:
             touching += 1
             touching_right += text == sample.text
-    return right / count, touching_right / max(touching, 1), right_count / count
+        if text != sample.text:
+            kinds[miss_kind(sample.text, text, sample.touching)] += 1
+            missed.append((sample, text, boxes))
+    if failures:
+        save_grid(missed, failures)
+    return right / count, touching_right / max(touching, 1), right_count / count, kinds
+
+
+def miss_kind(truth: str, text: str, touching: bool) -> str:
+    """What went wrong: a digit lost (two read as one), an extra digit (one read as two), a misread."""
+    kind = "misread"
+    if len(text) != len(truth):
+        kind = "lost a digit" if len(text) < len(truth) else "extra digit"
+    return f"{kind}{' (touching)' if touching else ''}"
+
+
+def save_grid(missed: list, path: str, columns: int = 4) -> None:
+    """The missed photos, cropped round their ink, the boxes read, truth -> reading under each."""
+    from PIL import Image, ImageDraw
+
+    tiles = []
+    for sample, text, boxes in missed[:48]:
+        photo = Image.fromarray(sample.photo)
+        draw = ImageDraw.Draw(photo)
+        for box in boxes:
+            draw.rectangle([box[0], box[1], box[2] - 1, box[3] - 1], outline=(255, 0, 0), width=3)
+        if boxes:
+            x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+            x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+            photo = photo.crop((max(0, x0 - 40), max(0, y0 - 40), x1 + 40, y1 + 40))
+        photo.thumbnail((300, 130))
+        tile = Image.new("RGB", (300, 150), "white")
+        tile.paste(photo, (0, 0))
+        ImageDraw.Draw(tile).text((4, 134), f"{sample.text} -> {text or '-'}  {sample.paper}", fill=(0, 0, 0))
+        tiles.append(tile)
+    if not tiles:
+        return
+    rows = (len(tiles) + columns - 1) // columns
+    sheet = Image.new("RGB", (300 * columns, 150 * rows), (200, 200, 200))
+    for index, tile in enumerate(tiles):
+        sheet.paste(tile, ((index % columns) * 300, (index // columns) * 150))
+    sheet.save(path)
 
 
 def timings(name: str, count: int) -> dict[str, tuple[float, float]]:
@@ -86,6 +132,7 @@ def main() -> None:
     parser.add_argument("--timed", type=int, default=40, help="photos timed, of each kind")
     parser.add_argument("--spacing", choices=("ink", "boxes"), default="ink",
                         help="how neighbouring digits are spaced (boxes: round 1's composition)")
+    parser.add_argument("--failures", default=None, help="save a PNG grid of the missed 4-digit photos here")
     args = parser.parse_args()
     name = args.model or numbers.best_model()
     models.get_model(name)
@@ -97,10 +144,11 @@ def main() -> None:
         print("  by paper/ink: " + ", ".join(f"{kind} {good / total:.1%} ({total})"
                                              for kind, (good, total) in sorted(by_kind.items())))
     if args.numbers:
-        whole, touching, counted = number_accuracy(name, args.numbers, 4, args.spacing)
+        whole, touching, counted, kinds = number_accuracy(name, args.numbers, 4, args.spacing, args.failures)
         print(f"4-digit numbers ({args.spacing} spacing), {args.numbers} photos: entirely right {whole:.1%} "
               f"(target >= 90%); with touching digits {touching:.1%}; right number of digits {counted:.1%}")
-        mixed, _, counted = number_accuracy(name, args.numbers // 2, (2, 6), args.spacing)
+        print("  misses: " + ", ".join(f"{kind} {number}" for kind, number in kinds.most_common()))
+        mixed, _, counted, _ = number_accuracy(name, args.numbers // 2, (2, 6), args.spacing)
         print(f"2-6 digit numbers ({args.spacing} spacing), {args.numbers // 2} photos: entirely right "
               f"{mixed:.1%}; right number of digits {counted:.1%}")
     for label, (median, p90) in (timings(name, args.timed) if args.timed else {}).items():

@@ -7,7 +7,8 @@
 The ink is found as for a photo (``preprocess.photo.photo_ink``: a drawing's flat
 background goes to ``ink_map``) and cut too finely (:mod:`mnist_app.oversegment`); every
 candidate digit goes through ``preprocess.to_mnist`` and ``models.predict_digits`` like a
-drawing, and the model's confidence decides how the pieces make digits (``_read_line``).
+drawing; the model's confidence, with how likely each candidate is one whole digit at all
+(:mod:`mnist_app.digit_or_not`), decides how the pieces make digits (``_read_line``).
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_app import evaluation, models, oversegment, segment
-from mnist_app.photos import padded
+from mnist_app import digit_or_not, evaluation, models, oversegment, segment
 from mnist_app.preprocess.ink import INK_FLOOR, EmptyDrawingError
 from mnist_app.preprocess.photo import photo_ink
 from mnist_app.preprocess.photo_files import load_photo
-from mnist_app.preprocess.pipeline import to_mnist
 
 Box = segment.Box
-#: A piece whose prior and cut costs alone are below this is not read (a dot, a dash).
-HOPELESS = -4.0
+#: The weight of log P(one whole digit) (``digit_or_not``) in a candidate's score, and a bonus per
+#: digit read (that log adds a cost per piece); chosen on photos of MNIST *training* digits the
+#: scorer never saw (docs/benchmarks.md, issue 18, round 3).
+SINGLE_WEIGHT, SINGLE_BONUS = 0.5, 1.0
 #: The log cost of leaving out a dot or a dash (``oversegment.is_mark``) rather than reading it.
 SKIP_MARK = -1.0
 
@@ -84,30 +85,58 @@ def _read_line(parts: oversegment.Atoms, name: str
                ) -> tuple[list[segment.DigitPiece], list[np.ndarray], list[np.ndarray]]:
     """The digits of a line: of all ways to join its atoms into digits, the likeliest.
 
-    A way's score is the sum over its digits of log(the model's probability of its answer)
-    plus the log prior of the piece's size (``oversegment.prior``), so the model's
-    confidence decides where touching digits part and which broken strokes belong
-    together (dynamic programming over the atoms, left to right; one batch for the model).
+    Every run of atoms that could be one digit is read by the model (``line_candidates``) and
+    scored (``candidate_scores``); dynamic programming over the atoms, left to right, picks
+    the readings whose scores add up highest (``choose``).
     Returns the chosen pieces, their 28x28 digits and their probabilities.
     """
-    runs, images = [], []
-    for run, piece in oversegment.candidates(parts).items():
-        if oversegment.size_prior(parts, piece) + oversegment.cut_cost(parts, *run) < HOPELESS:
-            continue  # far too short to be a digit, whatever the model says: not worth reading
-        try:
-            images.append(to_mnist(padded(piece.ink)))
-        except EmptyDrawingError:  # only specks once cropped
-            continue
-        runs.append((run, piece))
+    found = line_candidates(parts, name)
+    chosen = choose(parts, found.runs, candidate_scores(found))
+    if len(chosen) > segment.MAX_DIGITS:
+        raise segment.too_many(len(chosen))
+    return ([found.runs[i][1] for i in chosen], [found.images[i] for i in chosen],
+            [found.answers[i] for i in chosen])
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The runs of a line's atoms that could be one digit, each as the model saw and read it."""
+
+    runs: list[tuple[tuple[int, int], segment.DigitPiece]]  # ((first, last) atoms, piece)
+    images: np.ndarray  # float32 (m, 28, 28): what to_mnist made of each piece
+    answers: np.ndarray  # (m, 10): the model's probabilities
+    shape_scores: np.ndarray  # (m,): log prior of the piece's shape + its cut costs
+    single: np.ndarray  # (m,): P(the piece is one whole digit), from ``digit_or_not``
+
+
+def line_candidates(parts: oversegment.Atoms, name: str) -> Candidates:
+    """Every run of neighbouring atoms worth reading as one digit, read in one batch by ``name``."""
+    runs, images = digit_or_not.readable_runs(parts)
     if not runs:
-        return [], [], []
-    answers = models.predict_digits(np.stack(images), name)
+        empty = np.zeros(0)
+        return Candidates([], images, np.zeros((0, 10)), empty, empty)
+    answers = models.predict_digits(images, name)
+    shape_scores = [oversegment.prior(parts, piece, int(answers[index].argmax()))
+                    + oversegment.cut_cost(parts, *run) for index, (run, piece) in enumerate(runs)]
+    return Candidates(runs, images, answers, np.asarray(shape_scores),
+                      digit_or_not.probability_single(parts, runs, images))
+
+
+def candidate_scores(found: Candidates, single_weight: float = SINGLE_WEIGHT,
+                     single_bonus: float = SINGLE_BONUS) -> np.ndarray:
+    """Each candidate's log score as one digit: the model's confidence in its answer, how likely
+    the piece is one whole digit at all (weighted), its shape prior and its cut costs."""
+    return (np.log(np.maximum(found.answers.max(axis=1), 1e-9)) + found.shape_scores
+            + single_weight * np.log(np.maximum(found.single, 1e-6)) + single_bonus)
+
+
+def choose(parts: oversegment.Atoms, runs: list[tuple[tuple[int, int], segment.DigitPiece]],
+           scores: np.ndarray) -> list[int]:
+    """The candidates (indices, left to right) that cover the line's atoms with the highest
+    total score; dots and dashes (``oversegment.is_mark``) may be left out."""
     by_end: dict[int, list[int]] = {}
     for index, ((_, last), _) in enumerate(runs):
         by_end.setdefault(last, []).append(index)
-    scores = [float(np.log(max(answers[index].max(), 1e-9)))
-              + oversegment.prior(parts, piece, int(answers[index].argmax()))
-              + oversegment.cut_cost(parts, *run) for index, (run, piece) in enumerate(runs)]
     best = [0.0] + [-np.inf] * parts.count  # best[j]: the likeliest reading of atoms 1..j
     came_from: list[int | None] = [None] * (parts.count + 1)  # the run ending at j; None: j skipped
     for end in range(1, parts.count + 1):
@@ -116,7 +145,7 @@ def _read_line(parts: oversegment.Atoms, name: str
         for index in by_end.get(end, []):
             first = runs[index][0][0]
             if best[first - 1] + scores[index] > best[end]:
-                best[end], came_from[end] = best[first - 1] + scores[index], index
+                best[end], came_from[end] = best[first - 1] + float(scores[index]), index
     chosen, end = [], parts.count
     while end > 0:
         index = came_from[end]
@@ -126,9 +155,7 @@ def _read_line(parts: oversegment.Atoms, name: str
         chosen.append(index)
         end = runs[index][0][0] - 1
     chosen.reverse()
-    if len(chosen) > segment.MAX_DIGITS:
-        raise segment.too_many(len(chosen))
-    return [runs[i][1] for i in chosen], [images[i] for i in chosen], [answers[i] for i in chosen]
+    return chosen
 
 
 def best_model() -> str:

@@ -12,12 +12,18 @@ from typing import Any
 
 import pytest
 
-from mnist_app import models, photos, synth
+from mnist_app import digit_or_not, models, photos, synth
 from mnist_app.testing.browser import CANVAS, circle, expect, mouse_stroke, vertical_line, wait_until_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 UPLOAD_INPUT = "[data-testid=stFileUploaderDropzoneInput]"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scorer_trained(mnist_dir: Path) -> None:
+    """The one-digit-or-not scorer in the tests' cache, so the server only loads it."""
+    digit_or_not.get_scorer(data_dir=mnist_dir)
 
 
 def display_names() -> dict[str, str]:

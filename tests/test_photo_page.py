@@ -94,6 +94,33 @@ def test_a_number_is_read_with_boxes_and_each_digits_confidence(trained: str) ->
     assert sure == [f"{confidence:.0%} sure" for confidence in reading.confidences]
 
 
+def test_the_first_number_learns_what_one_digit_looks_like_with_progress(
+        trained: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mnist_app import digit_or_not
+
+    real = digit_or_not.get_scorer
+    reported: list[float] = []
+
+    def first_use(**kwargs: object) -> object:  # as on a new computer: progress, then the scorer
+        progress = kwargs.get("progress")
+        for fraction in (0.0, 0.5, 1.0) if progress else ():
+            progress(fraction, "Cutting numbers into pieces")
+            reported.append(fraction)
+        return real()
+
+    monkeypatch.setattr(digit_or_not, "is_trained", lambda data_dir=None: False)
+    monkeypatch.setattr(digit_or_not, "get_scorer", first_use)
+    sample = photo(3)
+    at = page()
+    at.segmented_control(key="photo_mode").set_value(photo_page.NUMBER).run()
+    at.file_uploader(key="photo_upload").upload("number.jpg", sample.jpeg, "image/jpeg").run()
+    assert not at.exception, at.exception
+    assert reported == [0.0, 0.5, 1.0]
+    assert [status.label for status in at.status] == ["Ready to read numbers"]
+    monkeypatch.setattr(digit_or_not, "get_scorer", real)
+    assert f"reads **{numbers.read_number(sample.jpeg, MODEL).text}**" in " ".join(says(at))
+
+
 @pytest.mark.parametrize("content, message", [
     (b"not an image at all", "not an image"),
     (b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "not an image"),

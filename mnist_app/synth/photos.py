@@ -38,7 +38,7 @@ class PaperPhoto:
     photo: np.ndarray  # (rows, cols, 3) uint8
     jpeg: bytes  # the same photo as a JPEG file
     digits: tuple[int, ...]
-    sources: tuple[int, ...]  # MNIST test indices
+    sources: tuple[int, ...]  # MNIST indices (of the test split unless asked otherwise)
     clean: tuple[np.ndarray, ...]  # each digit drawn clean on a 280x280 RGBA canvas
     touching: bool  # some neighbouring digits touch or overlap
     paper: str  # "plain", "lined" or "squared"
@@ -52,18 +52,22 @@ class PaperPhoto:
 def iter_paper_photos(
     n: int, seed: int = 0, *, digits: int | tuple[int, int] = 1,
     data_dir: str | os.PathLike[str] | None = None, spacing: str = "ink",
+    split: str = "test", pool: slice | None = None,
 ) -> Iterator[PaperPhoto]:
     """Yield ``n`` photos, each of ``digits`` digits (or a count drawn from a (low, high) range).
 
     ``spacing``: how neighbouring digits are spaced, "ink" or round 1's "boxes" (see ``_layout``).
+    ``split`` and ``pool``: the MNIST split and the slice of it the digits come from (the test
+    split by default; weights are tuned on photos of training digits the models' helpers never saw).
     """
-    from mnist_app.data import load_mnist  # the MNIST *test* split only
+    from mnist_app.data import load_mnist
 
-    images, labels = load_mnist("test", data_dir)
+    images, labels = load_mnist(split, data_dir)
+    indices = np.arange(len(images))[pool or slice(None)]
     for index in range(n):
         rng = np.random.default_rng([seed, index, 18])
         count = digits if isinstance(digits, int) else int(rng.integers(digits[0], digits[1] + 1))
-        picks = [int(rng.integers(len(images))) for _ in range(count)]
+        picks = [int(indices[rng.integers(len(indices))]) for _ in range(count)]
         handwriting = [synth.skeleton_strokes(images[pick]) for pick in picks]
         yield make_paper_photo(handwriting, rng, [int(labels[p]) for p in picks], picks, spacing)
 
@@ -88,6 +92,16 @@ def make_paper_photo(
     photo = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
     clean = tuple(_clean_canvas(strokes, pen_ratio) for strokes in handwriting)
     return PaperPhoto(photo, jpeg, tuple(labels), tuple(sources), clean, touching, paper, ink_name)
+
+
+def layout_digits(handwriting: list[Strokes], rng: np.random.Generator, pen_ratio: float,
+                  spacing: str = "ink") -> tuple[list[Strokes], bool, float]:
+    """Place digits left to right as on a photo (``_layout``): each digit's strokes in photo
+    pixels, whether neighbours touch, the digit height in pixels."""
+    placed, touching, height = _layout(handwriting, rng, pen_ratio, spacing)
+    ends = np.cumsum([len(strokes) for strokes in handwriting])
+    return [placed[end - len(strokes) : end] for end, strokes in zip(ends, handwriting, strict=True)], \
+        touching, height
 
 
 def _layout(handwriting: list[Strokes], rng: np.random.Generator, pen_ratio: float,

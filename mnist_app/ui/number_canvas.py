@@ -33,6 +33,8 @@ def render() -> None:
     if not common.is_trained(name):
         offer_training(name)
         return
+    if not number_view.scorer_ready():
+        return
     reading = common.or_say_why(lambda: numbers.read_number(picture, name), PROMPT, ":material/pin:")
     if reading is not None:
         number_view.show_reading(picture, reading)

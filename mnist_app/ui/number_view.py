@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
-from mnist_app import numbers
+from mnist_app import digit_or_not, numbers
 from mnist_app.report.gallery import upscale_nearest
 from mnist_app.ui import common
 
@@ -18,6 +18,24 @@ from mnist_app.ui import common
 FIGURE_WIDTH = 720
 DIGIT_TILE = 72
 HIGHLIGHT = "#ff4b4b"  # the drawing page's red: readable on light and dark themes alike
+
+
+def scorer_ready() -> bool:
+    """The one-digit-or-not scorer numbers are read with: trained on first use with a progress
+    bar (well under a minute, once per computer). False (and why) if it cannot be trained."""
+    if digit_or_not.is_trained():
+        return True
+    with st.status("Learning what one digit looks like (once, under a minute)…", expanded=True) as status:
+        bar = st.progress(0.0, text="Starting…")
+        try:
+            digit_or_not.get_scorer(progress=lambda fraction, message: bar.progress(
+                min(max(fraction, 0.0), 1.0), text=message))
+        except (OSError, ValueError) as error:
+            status.update(label="Could not learn what one digit looks like", state="error")
+            st.error(str(error))
+            return False
+        status.update(label="Ready to read numbers", state="complete", expanded=False)
+    return True
 
 
 def show_reading(picture: np.ndarray, reading: numbers.NumberReading, picture_scale: float = 1.0) -> None:

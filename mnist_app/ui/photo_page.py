@@ -88,6 +88,8 @@ def show_number(data: bytes, name: str, photo_column: DeltaGenerator,
         if not common.is_trained(name):
             draw_page.offer_training(name)
             return
+        if not number_view.scorer_ready():
+            return
         reading = common.or_say_why(lambda: numbers.read_number(data, name), PROMPT, ICON)
         if reading is None:
             return
