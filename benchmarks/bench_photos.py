@@ -133,8 +133,12 @@ def main() -> None:
     parser.add_argument("--spacing", choices=("ink", "boxes"), default="ink",
                         help="how neighbouring digits are spaced (boxes: round 1's composition)")
     parser.add_argument("--failures", default=None, help="save a PNG grid of the missed 4-digit photos here")
+    parser.add_argument("--without-scorer", action="store_true",
+                        help="choose digits as round 2 did, without the one-digit-or-not scorer's opinion")
     args = parser.parse_args()
     name = args.model or numbers.best_model()
+    if args.without_scorer:
+        numbers.SINGLE_WEIGHT = numbers.SINGLE_BONUS = 0.0
     models.get_model(name)
     print(f"model {name}; load average {os.getloadavg()[0]:.1f} at the start")
     if args.digits:

@@ -215,8 +215,9 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def run_predict_number(args: argparse.Namespace, names: list[str]) -> int:
     """``mnist-app predict IMAGE --number``: the number, then each digit's answer and confidence."""
-    from mnist_app import numbers
+    from mnist_app import digit_or_not, numbers
 
+    digit_or_not.get_scorer(progress=_stderr_progress)  # learnt once, on first use (under a minute)
     for name in names:
         models.get_model(name, data_dir=args.data_dir, progress=_stderr_progress)  # trains if needed
         _clear_status()

@@ -122,12 +122,12 @@ def line_candidates(parts: oversegment.Atoms, name: str) -> Candidates:
                       digit_or_not.probability_single(parts, runs, images))
 
 
-def candidate_scores(found: Candidates, single_weight: float = SINGLE_WEIGHT,
-                     single_bonus: float = SINGLE_BONUS) -> np.ndarray:
+def candidate_scores(found: Candidates) -> np.ndarray:
     """Each candidate's log score as one digit: the model's confidence in its answer, how likely
-    the piece is one whole digit at all (weighted), its shape prior and its cut costs."""
+    the piece is one whole digit at all (``SINGLE_WEIGHT``, ``SINGLE_BONUS``), its shape prior
+    and its cut costs."""
     return (np.log(np.maximum(found.answers.max(axis=1), 1e-9)) + found.shape_scores
-            + single_weight * np.log(np.maximum(found.single, 1e-6)) + single_bonus)
+            + SINGLE_WEIGHT * np.log(np.maximum(found.single, 1e-6)) + SINGLE_BONUS)
 
 
 def choose(parts: oversegment.Atoms, runs: list[tuple[tuple[int, int], segment.DigitPiece]],
