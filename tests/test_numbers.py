@@ -211,3 +211,21 @@ def test_touching_rings_are_parted_along_a_path_of_least_ink() -> None:
         left = (parts.labels >= 1) & (parts.labels <= last)
         misplaced.append(int((only_left & ~left).sum() + (only_right & left).sum()))
     assert min(misplaced) <= 0.01 * ink.sum()  # some cut parts the rings, at most a few pixels astray
+
+
+def test_a_one_written_against_its_neighbour_stays_a_digit_of_its_own(
+        trained: str, test_digits, monkeypatch: pytest.MonkeyPatch) -> None:
+    images, labels = test_digits
+    cases = []
+    for second in (8, 4, 3, 0, 6, 9):
+        for skip in range(2):
+            pieces = [drawn(images[index]) for index in pick(labels, [1, second], skip=skip)]
+            gap = 0
+            while blobs(compose(pieces, gap)[0]) > 1:  # closer until the strokes touch: one blob
+                gap -= 2
+            cases.append((compose(pieces, gap)[0], [alone(piece) for piece in pieces]))
+    right = sum(numbers.read_number(canvas, MODEL).digits == wanted for canvas, wanted in cases)
+    monkeypatch.setattr(numbers, "SINGLE_WEIGHT", 0.0)  # the reader without the one-digit-or-not scorer
+    monkeypatch.setattr(numbers, "SINGLE_BONUS", 0.0)
+    right_without = sum(numbers.read_number(canvas, MODEL).digits == wanted for canvas, wanted in cases)
+    assert right >= 10 and right > right_without, (right, right_without)
