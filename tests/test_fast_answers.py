@@ -72,6 +72,16 @@ def test_settings_it_does_not_cover_answer_through_the_model_itself(tiny_mnist: 
     assert fast_answers.probabilities(object(), train[:1]) is None
 
 
+def test_a_model_without_the_private_parts_it_reads_answers_through_itself(tiny_mnist: Path) -> None:
+    from sklearn.neighbors import KNeighborsClassifier
+
+    train, labels = features("train", tiny_mnist)
+    model = KNeighborsClassifier(n_neighbors=4, weights="distance", algorithm="kd_tree").fit(train, labels)
+    assert fast_answers.probabilities(model, train[:1]) is not None
+    del model._tree  # as if another scikit-learn version kept its search tree elsewhere
+    assert fast_answers.probabilities(model, train[:1]) is None
+
+
 def test_predict_digits_answers_as_the_models_own_predict_proba(mnist_dir: Path) -> None:
     """The app's models (the tests' shared cache), through the one prediction path."""
     from mnist_app.models import calibration

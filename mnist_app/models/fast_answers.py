@@ -34,9 +34,13 @@ def probabilities(model: Any, features: np.ndarray) -> np.ndarray | None:
 
     ``features``: float32 (n, 784), C-contiguous, finite (what ``predict_digits`` passes).
     """
-    if isinstance(model, Pipeline):
-        return _pipeline(model, features)
-    return _final_step(model, features)
+    try:
+        if isinstance(model, Pipeline):
+            return _pipeline(model, features)
+        return _final_step(model, features)
+    except (AttributeError, TypeError):
+        # A scikit-learn whose private attributes differ from the tested one: its own path.
+        return None
 
 
 def _pipeline(pipeline: Pipeline, features: np.ndarray) -> np.ndarray | None:
