@@ -121,13 +121,13 @@ def frontend_dirs() -> tuple[Path, Path]:
     """The installed Streamlit's built frontend (index.html, static/) and the canvas component's."""
     import importlib.util
 
-    import streamlit
-
-    canvas = importlib.util.find_spec("streamlit_drawable_canvas")  # importing it needs a running app
-    if canvas is None or canvas.origin is None:
-        raise NginxUnavailable("streamlit-drawable-canvas is not installed")
-    return (Path(streamlit.__file__).resolve().parent / "static",
-            Path(canvas.origin).resolve().parent / "frontend" / "build")
+    # Found, not imported: the package outside mnist_app/ui never imports Streamlit.
+    found = {name: importlib.util.find_spec(name) for name in ("streamlit", "streamlit_drawable_canvas")}
+    missing = [name for name, spec in found.items() if spec is None or spec.origin is None]
+    if missing:
+        raise NginxUnavailable(f"{', '.join(missing)} not installed")
+    streamlit, canvas = (Path(found[name].origin).resolve().parent for name in found)
+    return streamlit / "static", canvas / "frontend" / "build"
 
 
 @contextlib.contextmanager
