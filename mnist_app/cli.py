@@ -1,6 +1,6 @@
 """The ``mnist-app`` command line: train, evaluate and try the models without the browser.
 
-    mnist-app train [--models all|a,b] [--data-dir D]
+    mnist-app train [--models all|a,b] [--number-scorer] [--data-dir D]
     mnist-app evaluate [--models all|a,b] [--confusion] [--data-dir D]
     mnist-app predict IMAGE [--model NAME|all] [--number] [--data-dir D]
     mnist-app class create NAME | list | export CODE FILE | import FILE
@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "then print each model's training time and MNIST test accuracy.",
     )
     _add_models_option(train, names)
+    train.add_argument("--number-scorer", action="store_true",
+                       help="also train the one-digit-or-not scorer that whole numbers are read with "
+                            "(otherwise trained on first use)")
     _add_data_dir_option(train)
     train.set_defaults(run=run_train)
 
@@ -158,7 +161,21 @@ def run_train(args: argparse.Namespace) -> int:
     for name, status, result in results:
         print(f"{models.get_spec(name).display_name:<22} {status:<8} {result.fit_seconds:>8.1f}s "
               f"{result.accuracy:>13.2%}")
+    if args.number_scorer:
+        _train_number_scorer(args.data_dir)
     return 0
+
+
+def _train_number_scorer(data_dir: Path | None) -> None:
+    """Train (or find cached) the one-digit-or-not scorer of ``numbers`` and print its line."""
+    from mnist_app import digit_or_not
+
+    ready = digit_or_not.is_trained(data_dir)
+    digit_or_not.get_scorer(data_dir=data_dir, progress=_stderr_progress)
+    _clear_status()
+    meta = store.read_meta(digit_or_not.NAME, digit_or_not.scorer_key(data_dir)) or {}
+    print(f"{'One digit or not':<22} {'cached' if ready else 'trained':<8} "
+          f"{float(meta.get('fit_seconds', 0.0)):>8.1f}s {'(numbers)':>14}")
 
 
 # --- evaluate ------------------------------------------------------------------------------------

@@ -155,3 +155,23 @@ def test_it_learns_from_training_digits_only_and_is_cached_once(
     rows = np.random.default_rng(0).random((3, digit_or_not.FEATURES)).astype(np.float32)
     np.testing.assert_allclose(again.predict_proba(rows), first.predict_proba(rows))
     digit_or_not.forget_loaded()
+
+
+def test_mnist_app_train_trains_the_scorer_when_asked(
+        tiny_mnist: Path, fresh_cache: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from mnist_app import cli
+
+    monkeypatch.setitem(digit_or_not.RECIPE, "lines", 30)  # a quick fit
+    digit_or_not.forget_loaded()
+    assert cli.main(["train", "--models", "naive_bayes", "--data-dir", str(tiny_mnist)]) == 0
+    assert not digit_or_not.is_trained(tiny_mnist)  # not without the flag: the CLI's tests stay quick
+    assert "One digit or not" not in capsys.readouterr().out
+    with_scorer = ["train", "--models", "naive_bayes", "--number-scorer", "--data-dir", str(tiny_mnist)]
+    assert cli.main(with_scorer) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("One digit or not"))
+    assert "trained" in line and digit_or_not.is_trained(tiny_mnist)
+    digit_or_not.forget_loaded()
+    assert cli.main(with_scorer) == 0
+    assert "cached" in capsys.readouterr().out.splitlines()[-1]
+    digit_or_not.forget_loaded()
