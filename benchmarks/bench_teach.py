@@ -22,11 +22,10 @@ import time
 
 import numpy as np
 from scipy import ndimage
-from sklearn.datasets import load_digits
 
 from mnist_app import data, models, preprocess
 from mnist_app.models import training
-from mnist_app.synth import drawn, styles
+from mnist_app.synth import drawn, real_digits, styles
 from mnist_app.teach import compare, methods
 
 WRITERS = 12
@@ -36,15 +35,9 @@ STYLE_PROBABILITY = 0.8  # a writer writes a digit in one of its styles (when it
 
 def load_digits_class() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """load_digits on a canvas, through to_mnist: digits (n, 28, 28), labels, taught mask (first half)."""
-    bundle = load_digits()
-    rng = np.random.default_rng(1)
-    digits = []
-    for image in bundle.images:
-        enlarged = ndimage.zoom(image / 16.0, 3.5, order=1)  # 8x8 -> 28x28, smooth
-        canvas = drawn.render_on_canvas(np.clip(enlarged, 0, 1), scale=float(rng.uniform(0.4, 0.8)))
-        digits.append(preprocess.to_mnist(canvas))
+    digits, labels = real_digits.load_real_digits()
     n = len(digits)
-    return np.stack(digits), bundle.target.astype(np.int64), np.arange(n) < n // 2
+    return digits, labels, np.arange(n) < n // 2
 
 
 def writer_class() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
