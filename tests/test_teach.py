@@ -201,3 +201,22 @@ def test_students_get_the_taught_model_while_another_teaching_holds_the_lock(tin
     holder.join(60)
     reader.join(60)
     assert finished and found and found[0] is not None
+
+
+def test_a_class_s_teachings_are_listed_once_per_interval_and_new_ones_show_at_once(
+        tiny_world, tmp_path, monkeypatch) -> None:
+    store, code = make_class(f"sqlite:///{tmp_path / 'c.sqlite3'}", {"Ada": [0, 1, 7, 0, 1, 7]})
+    listings: list[str] = []
+    real_latest_meta = storage._latest_meta
+    monkeypatch.setattr(storage, "_latest_meta", lambda c, n: listings.append(n) or real_latest_meta(c, n))
+    assert teach.taught_for_class(code, "naive_bayes") is None  # nothing taught yet: remembered
+    teach.teach_class(code, store.drawings(code), ["naive_bayes"])
+    first = teach.taught_for_class(code, "naive_bayes")  # saved by this process: shows at once
+    assert first is not None
+    for _ in range(5):  # every stroke asks; the folder is not listed again meanwhile
+        assert teach.taught_for_class(code, "naive_bayes") is first
+    assert len(listings) == 2
+    now = storage.time.monotonic()
+    monkeypatch.setattr(storage.time, "monotonic", lambda: now + storage.LOOKUP_SECONDS + 1)
+    assert teach.taught_for_class(code, "naive_bayes") is first  # listed again, same file
+    assert len(listings) == 3

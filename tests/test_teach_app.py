@@ -171,11 +171,9 @@ taught_answers.both_answers(answers, shown, pipeline[-1].image)
 
 def test_in_a_class_the_drawing_page_answers_with_the_taught_models_and_can_switch_back(world) -> None:
     from mnist_app import preprocess, teach
-    from mnist_app.ui import taught_answers
 
     code, _ = new_class(world, {"Ada": [0, 1, 7, 0, 1, 7, 7]})
     teach.teach_class(code, world.drawings(code), ["logistic_regression"])
-    taught_answers._memo.clear()
     digit = preprocess.to_mnist(canvas_digit(7))
     taught = teach.taught_for_class(code, "logistic_regression")
     mnist_probabilities = models.predict_digit(digit, "logistic_regression").probabilities
@@ -223,7 +221,6 @@ def test_the_real_drawing_page_in_a_class_answers_with_its_taught_model(world) -
 
     code, _ = new_class(world, {"Ada": [0, 1, 7, 0, 1, 7, 7]})
     teach.teach_class(code, world.drawings(code), ["logistic_regression"])
-    taught_answers._memo.clear()
     picture = canvas_digit(0, side=draw_page.PHONE_CANVAS)
     digit = preprocess.steps(picture)[-1].image
     ours = models.predict_digit(digit, "logistic_regression",

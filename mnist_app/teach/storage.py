@@ -23,6 +23,9 @@ from mnist_app.teach.compare import Comparison
 
 #: Bump when the teaching changes: every class's models are then taught again on request.
 TEACH_VERSION = "1"
+#: A class's stored teachings are listed at most this often per process (every stroke of every
+#: student asks); a teaching saved by this process shows at once, one saved by another within this.
+LOOKUP_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Taught:
 
 
 _loaded: dict[tuple[str, str], Taught] = {}
+_looked_up: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
 _loaded_lock = threading.Lock()
 
 
@@ -69,6 +73,7 @@ def save(code: str, name: str, key: str, model: Any, comparison: Comparison,
     taught = Taught(code, name, key, spec.load(data), comparison, tuple(held_out_ids), trained_at)
     with _loaded_lock:
         _loaded[(code, name)] = taught
+        _looked_up.pop((code, name), None)
     return taught
 
 
@@ -90,7 +95,7 @@ def latest(code: str, name: str) -> Taught | None:
 
     Cheap when nothing changed: a folder listing, and the file is read once per process.
     """
-    meta = _latest_meta(code, name)
+    meta = _recent_meta(code, name)
     if meta is None:
         return None
     with _loaded_lock:
@@ -100,6 +105,18 @@ def latest(code: str, name: str) -> Taught | None:
     # No lock: a teaching holds it for minutes and students' pages must not wait. Files are
     # written whole (atomic rename, sidecar last), and a file removed meanwhile reads as None.
     return load(code, name, meta["key"])
+
+
+def _recent_meta(code: str, name: str) -> dict[str, Any] | None:
+    """``_latest_meta``, listed again only when the last listing is older than ``LOOKUP_SECONDS``."""
+    with _loaded_lock:
+        hit = _looked_up.get((code, name))
+    if hit is not None and time.monotonic() - hit[0] < LOOKUP_SECONDS:
+        return hit[1]
+    meta = _latest_meta(code, name)
+    with _loaded_lock:
+        _looked_up[(code, name)] = (time.monotonic(), meta)
+    return meta
 
 
 def _latest_meta(code: str, name: str) -> dict[str, Any] | None:
@@ -121,3 +138,4 @@ def forget_loaded() -> None:
     """Drop the taught models held in memory (they stay on disk): a fresh start, e.g. in tests."""
     with _loaded_lock:
         _loaded.clear()
+        _looked_up.clear()

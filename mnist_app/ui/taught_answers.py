@@ -8,8 +8,6 @@ show both answers. Every answer comes through the one prediction path
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from mnist_app import models, preprocess
@@ -18,25 +16,19 @@ from mnist_app.ui import class_state, common
 
 #: Session-state key of the switch: True = the class's taught models answer.
 USE_TAUGHT_KEY = "use_taught_models"
-#: A class's taught models are looked up at most this often per server (every stroke reruns the page).
-LOOKUP_SECONDS = 2.0
-
-_memo: dict[str, tuple[float, dict[str, storage.Taught]]] = {}
 
 
 def class_models() -> dict[str, storage.Taught]:
-    """The taught models of the class this session has joined (none outside a class)."""
+    """The taught models of the class this session has joined (none outside a class).
+
+    Cheap on every stroke: ``teach.storage`` lists a class's teachings at most every few seconds.
+    """
     joined = class_state.membership()
     if joined is None:
         return {}
-    hit = _memo.get(joined.code)
-    if hit is not None and time.monotonic() - hit[0] < LOOKUP_SECONDS:
-        return hit[1]
     found = {name: classes.taught_for_class(joined.code, name) for name in common.model_names()
              if common.is_trained(name)}
-    result = {name: taught for name, taught in found.items() if taught is not None}
-    _memo[joined.code] = (time.monotonic(), result)
-    return result
+    return {name: taught for name, taught in found.items() if taught is not None}
 
 
 def in_class(pipeline: list[preprocess.Step] | None,
