@@ -3,6 +3,7 @@
     mnist-app train [--models all|a,b] [--number-scorer] [--data-dir D]
     mnist-app evaluate [--models all|a,b] [--confusion] [--data-dir D]
     mnist-app predict IMAGE [--model NAME|all] [--number] [--data-dir D]
+    mnist-app explain IMAGE [--model NAME] [--evidence PNG] [--data-dir D]
     mnist-app class create NAME | list | export CODE FILE | import FILE
 
 Errors (a bad model name, a missing file, an unreadable image, no MNIST) print one
@@ -25,6 +26,8 @@ from mnist_app import models, preprocess
 from mnist_app.classroom import cli as classroom_cli
 from mnist_app.data import MnistFileError, MnistUnavailableError
 from mnist_app.evaluation import Evaluation, evaluate
+from mnist_app.explain import words
+from mnist_app.explain.neighbours import KNN_MODEL
 from mnist_app.models import cnn, store
 
 EXIT_ERROR = 1
@@ -110,6 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
                          help="read a whole number (several digits, left to right) instead of one digit")
     _add_data_dir_option(predict)
     predict.set_defaults(run=run_predict)
+
+    explain = commands.add_parser(
+        "explain", help="say why a model answered as it did for a digit in an image",
+        description="The verdict, the model's answer, the nearest training digits and where the "
+                    "ink pushed the model towards its answer or away (the app's \"Why?\" page).",
+    )
+    explain.add_argument("image", type=Path, metavar="IMAGE", help="PNG or JPEG file")
+    explain.add_argument("--model", default="mlp", metavar="NAME",
+                         help=f"model to explain (default: mlp; choices: {names})")
+    explain.add_argument("--evidence", type=Path, default=None, metavar="PNG",
+                         help="also save the evidence map (red: towards the answer, blue: away) as a PNG")
+    _add_data_dir_option(explain)
+    explain.set_defaults(run=run_explain)
     classroom_cli.add_commands(commands)  # mnist-app class create|list|export|import
     return parser
 
@@ -218,15 +234,35 @@ def run_predict(args: argparse.Namespace) -> int:
     names = models.available_models() if args.model.strip().lower() == "all" else parse_models(args.model)
     if args.number:
         return run_predict_number(args, names)
-    image = read_image(args.image)
-    digit = preprocess.to_mnist(image)  # fails early and clearly on a blank or unusable image
+    pipeline = preprocess.steps(read_image(args.image))  # fails early and clearly on a blank image
+    answers = {}
     for name in names:
         models.get_model(name, data_dir=args.data_dir, progress=_stderr_progress)  # trains if needed
         _clear_status()
-        answer = models.predict_digit(digit, name)
+        answer = models.predict_digit(pipeline[-1].image, name)
+        answers[name] = answer.probabilities
         runners_up = np.argsort(answer.probabilities)[::-1][1:3]
         others = ", ".join(f"{d}: {answer.probabilities[d]:.0%}" for d in runners_up)
         print(f"{models.get_spec(name).display_name:<22} {answer.label}  ({answer.confidence:.0%}; {others})")
+    print(f"Verdict: {words.verdict_line(pipeline, answers)}")
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """``mnist-app explain IMAGE``: the verdict and, in words, why the model answered as it did."""
+    from PIL import Image
+
+    name = parse_models(args.model)[0]
+    pipeline = preprocess.steps(read_image(args.image))
+    for needed in (name, KNN_MODEL):  # k-NN's space finds the nearest training digits
+        models.get_model(needed, data_dir=args.data_dir, progress=_stderr_progress)
+    _clear_status()
+    digit = pipeline[-1].image
+    print(f"Verdict: {words.verdict_line(pipeline, {name: models.predict_digits(digit, name)[0]})}")
+    print("\n".join(words.explanation_lines(digit, name)))
+    if args.evidence is not None:
+        Image.fromarray(words.evidence_picture(digit, name)).save(args.evidence, format="PNG")
+        print(f"Evidence map saved to {args.evidence}")
     return 0
 
 

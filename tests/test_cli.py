@@ -83,7 +83,38 @@ def test_predict_with_all_models_prints_one_line_each(tiny_mnist, tmp_path, caps
     Image.fromarray(load_mnist("test", tiny_mnist)[0][1]).save(png)
     assert cli.main(["predict", str(png), "--model", "all", "--data-dir", str(tiny_mnist)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split("  ")[0] for line in lines] == ["k-nearest neighbours", "Naive Bayes"]
+    assert [line.split("  ")[0] for line in lines[:-1]] == ["k-nearest neighbours", "Naive Bayes"]
+    assert lines[-1].startswith("Verdict: ")  # the drawing page's honest answer, last
+
+
+def test_explain_says_the_verdict_the_nearest_digits_and_where_the_ink_pushed(tiny_mnist, tmp_path, capsys,
+                                                                               monkeypatch):
+    from mnist_app import explain, preprocess
+    from mnist_app.explain import words
+
+    monkeypatch.setenv(paths.DATA_DIR_ENV, str(tiny_mnist))  # the nearest digits come from its training split
+    png, evidence_png = tmp_path / "digit.png", tmp_path / "evidence.png"
+    Image.fromarray(load_mnist("test", tiny_mnist)[0][2]).save(png)
+    argv = ["explain", str(png), "--model", "naive_bayes", "--evidence", str(evidence_png),
+            "--data-dir", str(tiny_mnist)]
+    assert cli.main(argv) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    digit = preprocess.to_mnist(np.asarray(Image.open(png)))
+    answer = models.predict_digit(digit, "naive_bayes")
+    found = explain.verdict(np.asarray(Image.open(png)))
+    assert lines[0].startswith(f"Verdict: {found.headline}. ")
+    assert lines[1].startswith(f"Naive Bayes says {answer.label}, {answer.confidence:.0%} sure")
+    near = ", ".join(str(n.label) for n in explain.neighbours(digit, k=8))
+    assert lines[2].startswith(f"The 8 nearest of MNIST's training digits are {near} (")
+    assert any(f"pushed it most towards {answer.label}." in line for line in lines[3:])
+    picture = np.asarray(Image.open(evidence_png))
+    assert picture.shape == (280, 280, 3) and np.array_equal(
+        picture, words.evidence_picture(digit, "naive_bayes"))
+    push = explain.evidence(digit, "naive_bayes")
+    red, blue = picture[::10, ::10, 0].astype(int), picture[::10, ::10, 2].astype(int)
+    assert (red >= blue)[push > 0].all() and (blue >= red)[push < 0].all()  # red towards, blue away
+    strongest = np.unravel_index(np.argmax(np.abs(push)), push.shape)
+    assert max(red[strongest], blue[strongest]) == 255
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -94,6 +125,9 @@ def test_predict_with_all_models_prints_one_line_each(tiny_mnist, tmp_path, caps
     (["predict", "{blank}", "--model", "knn"], "empty"),
     (["predict", "{folder}", "--model", "knn"], "is a folder"),
     (["predict", "{png}", "--model", "lenet"], "unknown model"),
+    (["explain", "{missing}", "--model", "knn"], "no such file"),
+    (["explain", "{blank}", "--model", "knn"], "empty"),
+    (["explain", "{png}", "--model", "lenet"], "unknown model"),
     (["train", "--data-dir", "{folder}", "--models", "knn"], "MNIST"),
 ])
 def test_user_errors_give_a_clear_message_and_exit_1(argv, message, tmp_path, capsys, monkeypatch):
@@ -128,7 +162,7 @@ def test_bad_arguments_exit_2_with_usage(argv, capsys):
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["evaluate", "--help"],
-                                  ["predict", "--help"]])
+                                  ["predict", "--help"], ["explain", "--help"]])
 def test_help_everywhere(argv, capsys):
     with pytest.raises(SystemExit) as stopped:
         cli.main(argv)
