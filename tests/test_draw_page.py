@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,7 +68,14 @@ def draw(at: AppTest, picture: np.ndarray, strokes: int = 1) -> AppTest:
 
 
 def answer_texts(at: AppTest) -> list[str]:
-    return [block.value for block in at.markdown if " says " in block.value]
+    """The answer's sentences ("**CNN** says **7**, ..."), each after the big digit it follows."""
+    texts = []
+    for block in at.markdown:
+        if " says " in block.value:
+            digit, sentence = block.value.split("\n\n", 1)
+            assert digit == f"<div class='answer-digit'>{sentence.split(' says **')[1][0]}</div>"
+            texts.append(sentence)
+    return texts
 
 
 def test_page_renders_with_prompt_and_every_model_in_the_picker() -> None:
@@ -119,10 +127,15 @@ def test_a_drawing_gets_the_models_answer_and_what_the_model_sees(trained_for_br
     assert answer_texts(at) == [
         f"**Logistic regression** says **1**, {expected.probabilities[1]:.0%} sure."
     ]
-    assert len(at.get("plotly_chart")) == 1
+    [chart] = at.get("plotly_chart")  # the ten probabilities in percent, the answer's bar highlighted
+    bars = json.loads(chart.proto.spec)["data"][0]
+    assert bars["y"] == pytest.approx(list(expected.probabilities * 100))
+    highlighted = [color == model_cards.HIGHLIGHT for color in bars["marker"]["color"]]
+    assert highlighted == [digit == 1 for digit in range(10)]
     # What the model sees: ONE picture of the preprocessing steps, each step's caption numbered.
     steps = preprocess.steps(drawn_one())
     [picture] = at.image
+    assert picture.proto.imgs[0].url == steps_strip.strip_data_url(steps)
     assert picture.proto.imgs[0].caption == steps_strip.caption(steps)
     numbered = [f"{number}. {step.caption}" for number, step in enumerate(steps, 1)]
     assert all(text in steps_strip.caption(steps) for text in numbered)
@@ -262,6 +275,9 @@ def test_what_the_model_sees_is_one_picture_of_every_step_in_order() -> None:
     assert (pixels[:side, side: side + gap, 1] == 0).all()
     png = steps_strip.strip_png(steps)
     assert png.startswith(b"\x89PNG") and np.array_equal(np.asarray(Image.open(io.BytesIO(png))), pixels)
+    # The page sends it inside its message, as a data URL of the same PNG.
+    url = steps_strip.strip_data_url(steps)
+    assert url.startswith("data:image/png;base64,") and base64.b64decode(url.split(",", 1)[1]) == png
 
 
 def test_model_cards_are_one_html_element_that_marks_the_chosen_one_and_escapes_text() -> None:

@@ -11,8 +11,10 @@ This module is the process's one cache of loaded models: the UI keeps none of it
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,17 +214,37 @@ def _ignore_progress(fraction: float, message: str) -> None:
 # --- predicting ----------------------------------------------------------------------------------
 
 _thread_pools: Any = None
+_native_lock = threading.Lock()
+_native_users = 0  # threads inside ``one_native_thread`` now
+_native_limits: Any = None  # the threadpoolctl limits applied while there are any
 
 
-def one_native_thread() -> Any:
+@contextlib.contextmanager
+def one_native_thread() -> Iterator[None]:
     """A context in which native code (BLAS, OpenMP) runs on one thread: for a few digits,
-    starting thread pools costs more than it saves, above all on a busy machine."""
-    global _thread_pools
-    if _thread_pools is None:  # inspecting the loaded native libraries takes milliseconds: once
-        from threadpoolctl import ThreadpoolController
+    starting thread pools costs more than it saves, above all on a busy machine.
 
-        _thread_pools = ThreadpoolController()
-    return _thread_pools.limit(limits=1)
+    The limits are process-wide: the first thread to enter applies them, the last to leave
+    restores the original ones, and nested or concurrent uses (a page asks eight models on
+    one thread, other students' pages at once) pay nothing more.
+    """
+    global _thread_pools, _native_users, _native_limits
+    with _native_lock:
+        if _native_users == 0:
+            if _thread_pools is None:  # inspecting the loaded native libraries takes milliseconds: once
+                from threadpoolctl import ThreadpoolController
+
+                _thread_pools = ThreadpoolController()
+            _native_limits = _thread_pools.limit(limits=1)
+        _native_users += 1
+    try:
+        yield
+    finally:
+        with _native_lock:
+            _native_users -= 1
+            if _native_users == 0:
+                _native_limits.restore_original_limits()
+                _native_limits = None
 
 
 def predict_digits(

@@ -44,6 +44,9 @@ class Run:
     answered_at: float | None = None  # time.monotonic() of the answer's arrival
     finished_at: float | None = None
     exceptions: list[str] = field(default_factory=list)
+    messages: int = 0  # ForwardMsgs received for this run, its script_finished included
+    deltas: int = 0  # of which deltas (new elements and blocks, element updates)
+    received_bytes: int = 0
 
 
 @dataclass
@@ -113,9 +116,12 @@ class AppSession:
         images: list[str] = []
         assert self.socket is not None
         while True:
-            reply = ForwardMsg()
-            reply.ParseFromString(await self.socket.recv())
+            reply, payload = ForwardMsg(), await self.socket.recv()
+            reply.ParseFromString(payload)
             kind = reply.WhichOneof("type")
+            run.messages += 1
+            run.deltas += kind == "delta"
+            run.received_bytes += len(payload)
             if kind == "navigation":
                 self.pages = {page.url_pathname: page.page_script_hash for page in reply.navigation.app_pages}
                 if "" in self.pages:  # the default page (drawing) has no path of its own
@@ -146,7 +152,7 @@ class AppSession:
 
     async def _fetch(self, path: str) -> None:
         """GET a page's media file (an image), as the browser does; the body is discarded."""
-        if path.startswith("http"):
+        if path.startswith(("http", "data:")):  # elsewhere, or inside the message itself
             return
         reader, writer = await asyncio.open_connection(self.host, self.port)
         request = f"GET /{path.lstrip('/')} HTTP/1.1\r\nHost: {self.host}\r\nConnection: close\r\n\r\n"

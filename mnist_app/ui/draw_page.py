@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from mnist_app import models, preprocess
@@ -21,6 +20,7 @@ from mnist_app.ui import (
     common,
     model_cards,
     number_canvas,
+    probability_chart,
     steps_strip,
     taught_answers,
     verdict_panel,
@@ -94,9 +94,9 @@ def drawing_section() -> None:
         class_save.render(image, answer)  # in a class: "Was it a 7?" saves the digit for it
     if answer is None or pipeline is None:
         return
-    with quick_answer:
-        st.markdown(f"### Answer: {answer.label}")
-        st.caption(f"{common.display_name(name)}, {answer.confidence:.0%} sure. More below.")
+    with quick_answer:  # one element: every stroke re-sends the fragment's elements
+        st.markdown(f"### Answer: {answer.label}\n\n"
+                    f":small[:gray[{common.display_name(name)}, {answer.confidence:.0%} sure. More below.]]")
     models_column, sees_column = st.columns([1, 1], gap="large")
     with models_column:
         show_all_models(answers, name)
@@ -210,35 +210,17 @@ def show_answer(
         if answer is None:
             offer_training(name)
             return None
-        st.markdown(f"<div class='answer-digit'>{answer.label}</div>", unsafe_allow_html=True)
-        st.markdown(f"**{common.display_name(name)}** says **{answer.label}**, {answer.confidence:.0%} sure.")
-        st.plotly_chart(
-            probability_chart(answer.probabilities), config={"displayModeBar": False}, key="probabilities"
-        )
+        # The big digit and the sentence in one element (model names are ours, not users' text).
+        st.markdown(f"<div class='answer-digit'>{answer.label}</div>\n\n{answer_sentence(name, answer)}",
+                    unsafe_allow_html=True)
+        chart = probability_chart.chart(answer.probabilities)
+        st.plotly_chart(chart, config={"displayModeBar": False}, key="probabilities")
     return answer
 
 
-def probability_chart(probabilities: np.ndarray) -> go.Figure:
-    """A bar per digit 0-9 (percent), the most likely one highlighted."""
-    best = int(np.argmax(probabilities))
-    bars = {
-        "type": "bar",
-        "x": [str(digit) for digit in range(10)],
-        "y": (np.asarray(probabilities) * 100).tolist(),
-        "marker": {"color": [HIGHLIGHT if digit == best else "#8c96a5" for digit in range(10)]},
-        "hovertemplate": "digit %{x}: %{y:.1f}%<extra></extra>",
-    }
-    layout = {
-        "height": 240,
-        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-        "title": {"text": "How sure, for each digit (%)", "font": {"size": 14}},
-        "yaxis": {"range": [0, 100], "fixedrange": True},
-        "xaxis": {"type": "category", "fixedrange": True},
-        "showlegend": False,
-    }
-    # This fixed, known-good figure is built on every stroke: plotly's property validation
-    # took 10 ms of the rerun's CPU, skipping it 0.5 ms (see docs/benchmarks.md).
-    return go.Figure({"data": [bars], "layout": layout}, _validate=False)
+def answer_sentence(name: str, answer: models.Prediction) -> str:
+    """"**CNN** says **7**, 98% sure." (Markdown)."""
+    return f"**{common.display_name(name)}** says **{answer.label}**, {answer.confidence:.0%} sure."
 
 
 def offer_training(name: str) -> None:
@@ -280,4 +262,4 @@ def show_what_the_model_sees(pipeline: list[preprocess.Step]) -> None:
     one picture (numbered captions below it)."""
     st.subheader("What the model sees")
     with st.container(key="steps"):
-        st.image(steps_strip.strip_png(pipeline), caption=steps_strip.caption(pipeline), width="content")
+        st.image(steps_strip.strip_data_url(pipeline), caption=steps_strip.caption(pipeline), width="content")

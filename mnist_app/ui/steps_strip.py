@@ -1,11 +1,13 @@
 """"What the model sees" as ONE picture: the images of ``preprocess.steps`` side by side.
 
-One PNG (one media file, one request, one page element) instead of a picture per step:
-the drawing page redraws it on every stroke, for every student of a class at once.
+One PNG (one page element) instead of a picture per step: the drawing page redraws it on
+every stroke, for every student of a class at once, so it goes inside the page's own message
+as a data URL (no media file kept per session, no request back for it).
 """
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Sequence
 
@@ -60,6 +62,11 @@ def strip_png(pipeline: Sequence[preprocess.Step], side: int = TILE) -> bytes:
     buffer = io.BytesIO()
     strip([step.image for step in pipeline], side).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+def strip_data_url(pipeline: Sequence[preprocess.Step], side: int = TILE) -> str:
+    """``strip_png`` as a ``data:`` URL, for ``st.image``."""
+    return "data:image/png;base64," + base64.b64encode(strip_png(pipeline, side)).decode("ascii")
 
 
 def caption(pipeline: Sequence[preprocess.Step]) -> str:
