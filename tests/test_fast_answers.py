@@ -109,3 +109,15 @@ def test_the_verdicts_nearest_distance_is_the_nearest_neighbours_distance(mnist_
         assert nearest_distance(digit) == neighbours(digit, k=1)[0].distance
         point = knn_space().projection.transform(row[np.newaxis])  # with scikit-learn's checks
         np.testing.assert_array_equal(project(digit), point[0].astype(np.float64))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+def test_one_vs_rest_from_one_vs_one_is_scikit_learns_bit_for_bit(n_classes: int) -> None:
+    from sklearn.utils.multiclass import _ovr_decision_function
+
+    rng = np.random.default_rng(n_classes)
+    pairs = n_classes * (n_classes - 1) // 2
+    pairwise = rng.normal(size=(64, pairs)) * rng.choice([1e-6, 1.0, 1e6], size=(64, 1))
+    pairwise[:4] = 0.0  # ties: every vote to the first class of each pair, no confidence
+    np.testing.assert_array_equal(fast_answers.ovr_decision_function(pairwise < 0, -pairwise, n_classes),
+                                  _ovr_decision_function(pairwise < 0, -pairwise, n_classes))

@@ -13,6 +13,7 @@ the answers against scikit-learn's for every model.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,6 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils.multiclass import _ovr_decision_function
 
 from mnist_app.models.quick_forest import QuickForest
 
@@ -104,7 +104,7 @@ def _svc_sigmoid_proba(part: Any, rows: np.ndarray) -> np.ndarray:
     dense = np.ascontiguousarray(rows, dtype=np.float64)  # what SVC's own validation gives libsvm
     pairwise = svc._dense_decision_function(dense)
     n_classes = len(svc.classes_)
-    decision = _ovr_decision_function(pairwise < 0, -pairwise, n_classes)
+    decision = ovr_decision_function(pairwise < 0, -pairwise, n_classes)
     proba = np.zeros((len(rows), part.classes.shape[0]))
     positions = np.searchsorted(np.unique(part.classes), svc.classes_)  # LabelEncoder's transform
     for index, column, calibrator in zip(positions, decision.T, part.calibrators, strict=False):
@@ -132,3 +132,31 @@ def _knn(model: KNeighborsClassifier, rows: np.ndarray) -> np.ndarray | None:
         proba[all_rows, label] += weights[:, column]
     proba /= proba.sum(axis=1)[:, np.newaxis]
     return proba
+
+
+def ovr_decision_function(predictions: np.ndarray, confidences: np.ndarray, n_classes: int) -> np.ndarray:
+    """scikit-learn's ``_ovr_decision_function`` (one-vs-one votes and confidences to one-vs-rest),
+    bit for bit: each class's confidences are added in the same order, one array step per
+    position instead of four per pair of classes (45 pairs for ten digits)."""
+    first, second, order, signs = _pair_order(n_classes)
+    winners = np.where(predictions, second, first)  # predictions[:, k] == 1: the pair's second class won
+    votes = (winners[:, :, np.newaxis] == np.arange(n_classes)).sum(axis=1).astype(np.float64)
+    sum_of_confidences = np.zeros((len(predictions), n_classes))
+    for position in range(n_classes - 1):
+        sum_of_confidences = sum_of_confidences + signs[:, position] * confidences[:, order[:, position]]
+    transformed_confidences = sum_of_confidences / (3 * (np.abs(sum_of_confidences) + 1))
+    return votes + transformed_confidences
+
+
+@functools.cache
+def _pair_order(n_classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs (i < j) in scikit-learn's order; per class, its pairs in that order and the sign
+    its confidence gets (+ as the pair's second class, - as the first)."""
+    pairs = [(i, j) for i in range(n_classes) for j in range(i + 1, n_classes)]
+    first, second = np.array([i for i, _ in pairs]), np.array([j for _, j in pairs])
+    order = np.zeros((n_classes, n_classes - 1), dtype=np.intp)
+    signs = np.zeros((n_classes, n_classes - 1))
+    for digit in range(n_classes):
+        mine = [(k, 1.0 if j == digit else -1.0) for k, (i, j) in enumerate(pairs) if digit in (i, j)]
+        order[digit], signs[digit] = [k for k, _ in mine], [sign for _, sign in mine]
+    return first, second, order, signs

@@ -30,7 +30,8 @@ def show(pipeline: list[preprocess.Step], answers: Mapping[str, models.Predictio
     so the panel does not ask those models again. Shows nothing and returns None while no
     panel model is trained (the page offers training).
     """
-    panel = [name for name in PANEL if name in common.model_names() and common.is_trained(name)]
+    offered = set(common.model_names())
+    panel = [name for name in PANEL if name in offered and common.is_trained(name)]
     if not panel:
         return None
     known = {name: answer.probabilities for name, answer in (answers or {}).items()}

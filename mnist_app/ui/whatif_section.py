@@ -1,8 +1,8 @@
 """What-ifs on the current drawing: switch preprocessing steps off, move, turn, resize, re-ink.
 
 Every trained model answers the changed digit at once, and the models whose answer differs
-from their normal answer are named ("Without centring: SVM says 1 (was 7)"). The section is a
-fragment: moving a slider reruns only this section, never the canvas above.
+from their normal answer are named ("Without centring: SVM says 1 (was 7)"). Once switched on,
+the experiment is a fragment: moving a slider reruns only it, never the canvas above.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ KEY = "whatif"
 TILE = 140
 
 
-@st.fragment
 def render(image: np.ndarray) -> None:
     """The what-if section for the drawing ``image`` (the canvas's RGBA picture)."""
     st.subheader(":material/science: What if…?")
     if not st.toggle("Try what-ifs on this drawing", key=f"{KEY}_on",
                      help="Switch preprocessing steps off, or move, turn and resize what the models see"):
+        # Off (most strokes): three elements and no fragment of its own to set up on every stroke.
         st.caption("Switch a preprocessing step off (or move, turn, resize the digit) and see every "
                    "model's answer change.")
         return
@@ -44,6 +44,13 @@ def render(image: np.ndarray) -> None:
     if not names:
         st.info("Train a model first: the what-ifs need a model to answer.")
         return
+    experiment(image, names)
+
+
+@st.fragment
+def experiment(image: np.ndarray, names: list[str]) -> None:
+    """The switches, sliders and every model's changed answer: a fragment, so moving a slider
+    reruns only this, never the canvas above."""
     switches, changes = controls()
     try:
         normal = normal_answers(image, names)
