@@ -22,18 +22,24 @@ SCALE_RANGE = (0.4, 0.8)  # the digit's longer side as a share of the canvas
 SEED = 1
 
 
-def real_digit_canvases(seed: int = SEED) -> tuple[list[np.ndarray], np.ndarray]:
-    """Every ``load_digits`` digit on an RGBA canvas (uint8 (280, 280, 4)), and its label."""
+def enlarged_digits(count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``count`` (default: all) ``load_digits`` digits as float (n, 28, 28) in [0, 1]; labels."""
     bundle = load_digits()
+    images = bundle.images[:count] / 16.0
+    enlarged = np.clip(ndimage.zoom(images, (1, ZOOM, ZOOM), order=1), 0.0, 1.0)
+    return enlarged, bundle.target[:count].astype(np.int64)
+
+
+def real_digit_canvases(seed: int = SEED, count: int | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+    """The first ``count`` ``load_digits`` digits on RGBA canvases (uint8 (280, 280, 4)), and labels."""
+    enlarged, labels = enlarged_digits(count)
     rng = np.random.default_rng(seed)
-    canvases = []
-    for image in bundle.images:
-        enlarged = np.clip(ndimage.zoom(image / 16.0, ZOOM, order=1), 0.0, 1.0)
-        canvases.append(drawn.render_on_canvas(enlarged, scale=float(rng.uniform(*SCALE_RANGE))))
-    return canvases, bundle.target.astype(np.int64)
+    canvases = [drawn.render_on_canvas(digit, scale=float(rng.uniform(*SCALE_RANGE))) for digit in enlarged]
+    return canvases, labels
 
 
-def load_real_digits(seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
-    """Every ``load_digits`` digit drawn on a canvas and prepared by ``to_mnist``: (n, 28, 28), labels."""
-    canvases, labels = real_digit_canvases(seed)
+def load_real_digits(seed: int = SEED, count: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``count`` (default: all 1,797) real digits drawn on a canvas and prepared by
+    ``to_mnist``: float32 (n, 28, 28), labels."""
+    canvases, labels = real_digit_canvases(seed, count)
     return np.stack([preprocess.to_mnist(canvas) for canvas in canvases]), labels
