@@ -135,10 +135,14 @@ def main() -> None:
     parser.add_argument("--failures", default=None, help="save a PNG grid of the missed 4-digit photos here")
     parser.add_argument("--without-scorer", action="store_true",
                         help="choose digits as round 2 did, without the one-digit-or-not scorer's opinion")
+    parser.add_argument("--without-second-look", action="store_true",
+                        help="choose digits as round 3 did (no second model, no moved copies)")
     args = parser.parse_args()
     name = args.model or numbers.best_model()
     if args.without_scorer:
         numbers.SINGLE_WEIGHT = numbers.SINGLE_BONUS = 0.0
+    if args.without_scorer or args.without_second_look:
+        numbers.SECOND_WEIGHT = numbers.STABLE_MEAN_WEIGHT = numbers.STABLE_LEAST_WEIGHT = 0.0
     models.get_model(name)
     print(f"model {name}; load average {os.getloadavg()[0]:.1f} at the start")
     if args.digits:
