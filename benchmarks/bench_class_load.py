@@ -139,11 +139,11 @@ class BrowserProbe(threading.Thread):
                 browser.wait_until_idle(page)
                 strokes = handwriting.DIGITS[4]
                 browser.mouse_stroke(page, strokes[0])
-                browser.expect(page.locator(browser.ANSWER)).to_contain_text(" says ")
+                browser.expect(page.locator(browser.ANSWER)).to_contain_text(" says ", timeout=60_000)
                 browser.wait_until_idle(page)
-                answer = page.locator(browser.ANSWER)
+                answer = browser.expect(page.locator(browser.ANSWER))
                 self.answer = self._timed(lambda: (browser.mouse_stroke(page, strokes[1]),
-                                                   browser.expect(answer).to_contain_text(" says 4")))
+                                                   answer.to_contain_text(" says 4", timeout=60_000)))
                 chromium.close()
         except AssertionError:  # Playwright's expect timed out
             self.error = "no answer within 60 s"
