@@ -128,7 +128,7 @@ def training_set(
 
 
 def _styled_rows(images: np.ndarray, labels: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
-    """Prepared styled copies of a share of ``images``, memoised for the most recent array and share."""
+    """Prepared styled copies of a share of ``images``, memoised per share for the most recent array."""
     from mnist_app.synth import styles  # only when training: scikit-image is slow to import
 
     with _memo_lock:
@@ -138,7 +138,9 @@ def _styled_rows(images: np.ndarray, labels: np.ndarray, share: float) -> tuple[
     copies, copy_labels, _ = styles.styled_copies(images, labels, share=share, seed=SEED)
     rows, targets = preprocess.prepare_training(copies), copy_labels.astype(np.int64)
     with _memo_lock:
-        _styled_memo.clear()
+        # One entry per share (the SVM's differs from the others') for the latest images only.
+        for key in [key for key, value in _styled_memo.items() if value[0] is not images]:
+            del _styled_memo[key]
         _styled_memo[(id(images), share)] = (images, rows, targets)
     return rows, targets
 
