@@ -160,12 +160,20 @@ def main() -> None:
             print("\n".join(rows(str(root), costs, load)), flush=True)
 
 
-async def _warm(url: str, recording: handwriting.Recording) -> None:
-    session = load_client.AppSession(url)
-    await session.open()
-    await session.draw([session.widget("model", text=recording.model),
-                        session.widget("canvas", json=recording.digits[0].strokes[0])])
-    await session.close()
+async def _warm(url: str, recording: handwriting.Recording, tries: int = 6) -> None:
+    """One answer, so the models are loaded (a model being retrained meanwhile holds its lock)."""
+    for attempt in range(tries):
+        session = load_client.AppSession(url)
+        try:
+            await session.open()
+            await session.draw([session.widget("model", text=recording.model),
+                                session.widget("canvas", json=recording.digits[0].strokes[0])])
+            return
+        except TimeoutError:
+            if attempt == tries - 1:
+                raise
+        finally:
+            await session.close()
 
 
 if __name__ == "__main__":

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np  # noqa: F401  (loads BLAS, so threadpoolctl has a pool to limit)
-from threadpoolctl import threadpool_info
+import numpy as np  # loads BLAS, so threadpoolctl has a pool to limit
+import pytest
 
 from mnist_app import models
 
 
 def thread_counts() -> list[int]:
-    return [pool["num_threads"] for pool in threadpool_info()]
+    """The threads of the native pools ``one_native_thread`` limits (those loaded when it first ran)."""
+    return [pool["num_threads"] for pool in models._thread_pools.info()]
 
 
 def test_nested_and_concurrent_uses_keep_one_thread_until_the_last_leaves() -> None:
+    with models.one_native_thread():
+        pass  # its first use finds the native pools
     original = thread_counts()
     assert original, "no native thread pool loaded"
+    if max(original) == 1:
+        pytest.skip("the native pools run one thread anyway: nothing to tell apart")
     with models.one_native_thread():
         assert set(thread_counts()) == {1}
         with models.one_native_thread():  # nested: the page around eight models' answers
