@@ -270,3 +270,27 @@ def test_training_set_adds_styled_copies_of_the_training_digits(
     models.get_model("naive_bayes", data_dir=tiny_mnist)
     assert splits == ["train"]
     assert models.model_info("naive_bayes", data_dir=tiny_mnist)["n_train"] == len(features)
+
+
+def test_styled_copies_are_made_once_per_share_for_the_same_training_digits(
+    tiny_mnist: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SVM's share differs from the other models': training all of them makes each set once."""
+    from mnist_app.models import training
+
+    images, labels = load_mnist("train", tiny_mnist)
+    made: list[float] = []
+    real = styles.styled_copies
+
+    def counting(*args, **kwargs):
+        made.append(kwargs["share"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(styles, "styled_copies", counting)
+    monkeypatch.setattr(training, "_styled_memo", {})
+    for share in (0.25, 0.1, 0.25, 0.1):
+        rows, targets = training._styled_rows(images, labels, share)
+        assert len(rows) == len(targets) and abs(len(rows) - share * len(images)) <= 0.1 * len(images)
+    assert made == [0.25, 0.1]
+    training._styled_rows(images.copy(), labels, 0.25)  # other digits: made again, old ones dropped
+    assert made == [0.25, 0.1, 0.25] and len(training._styled_memo) == 1
