@@ -228,7 +228,7 @@ def _segment_settings() -> dict[str, float]:
     """The segmentation settings that shape the pieces the scorer learns from."""
     return {name: getattr(oversegment, name) for name in (
         "LINE_HEIGHT", "CUT_ASPECT", "CUT_MARGIN", "CUT_STEP", "CUT_REACH", "CUT_SPACING", "INK_COST",
-        "INK_PIXEL_COST", "SIDE_STEP_COST", "NEAR_GAP", "MAX_DIGIT_ASPECT", "MAX_RUN")}
+        "INK_PIXEL_COST", "SIDE_STEP_COST", "NEAR_GAP", "MAX_DIGIT_ASPECT", "WHOLE_BLOB_ASPECT", "MAX_RUN")}
 
 
 def forget_loaded() -> None:

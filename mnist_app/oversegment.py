@@ -51,6 +51,8 @@ STROKE_CUT = 1.0
 NEAR_GAP = 0.05
 #: A run of atoms wider than this times the line's height is not one digit.
 MAX_DIGIT_ASPECT = 1.35
+#: ... unless the run is one whole stroke cut apart (a 0 written flat and wide), up to this.
+WHOLE_BLOB_ASPECT = 2.5
 #: At most this many atoms make one digit.
 MAX_RUN = 6
 #: A piece wider than this times the line's height is less likely one digit the wider it is.
@@ -264,12 +266,27 @@ def candidates(parts: Atoms) -> dict[tuple[int, int], DigitPiece]:
             bx0, by0, bx1, by1 = parts.boxes[last - 1]
             x0, y0, x1, y1 = min(x0, bx0), min(y0, by0), max(x1, bx1), max(y1, by1)
             if x1 - x0 > MAX_DIGIT_ASPECT * parts.height and last > first:
-                break
+                if x1 - x0 > WHOLE_BLOB_ASPECT * parts.height or not _one_blob(parts, first, last):
+                    continue
             own = parts.labels[y0:y1, x0:x1]
             mine = (own >= first) & (own <= last)
             runs[(first, last)] = DigitPiece((x0, y0, x1, y1), np.where(mine, parts.ink[y0:y1, x0:x1], 0.0)
                                              .astype(np.float32))
     return runs
+
+
+def _one_blob(parts: Atoms, first: int, last: int) -> bool:
+    """Are atoms ``first..last`` one whole connected stroke cut apart, and nothing else?"""
+    inside = {first}
+    changed = True
+    while changed:
+        changed = False
+        for (a, b) in parts.cuts:
+            if first <= a <= last and first <= b <= last and (a in inside) != (b in inside):
+                inside |= {a, b}
+                changed = True
+    outside = any((first <= a <= last) != (first <= b <= last) for (a, b) in parts.cuts)
+    return not outside and len(inside) == last - first + 1
 
 
 def cut_cost(parts: Atoms, first: int, last: int) -> float:

@@ -229,3 +229,22 @@ def test_a_one_written_against_its_neighbour_stays_a_digit_of_its_own(
     monkeypatch.setattr(numbers, "SINGLE_BONUS", 0.0)
     right_without = sum(numbers.read_number(canvas, MODEL).digits == wanted for canvas, wanted in cases)
     assert right >= 10 and right > right_without, (right, right_without)
+
+
+def test_a_zero_written_flat_and_wide_is_still_a_candidate_digit(monkeypatch) -> None:
+    from skimage.draw import ellipse
+
+    ink = np.zeros((80, 260), np.float32)
+    ring = np.zeros(ink.shape, bool)  # a ring 1.5 times as wide as high, 6 pixels thick
+    ring[ellipse(40, 90, 30, 45, shape=ink.shape)] = True
+    ring[ellipse(40, 90, 24, 39, shape=ink.shape)] = False
+    ink[ring] = 1.0
+    ink[10:70, 200:206] = 1.0  # a 1 beside it
+    parts = oversegment.atoms(ink)
+    ring_atoms = sorted({int(label) for label in np.unique(parts.labels[ring]) if label})
+    assert len(ring_atoms) > 1 and 90 > oversegment.MAX_DIGIT_ASPECT * parts.height  # cut: may be two digits
+    whole = (ring_atoms[0], ring_atoms[-1])
+    assert whole in oversegment.candidates(parts)  # ... yet the whole ring may be one digit
+    assert (ring_atoms[0], ring_atoms[-1] + 1) not in oversegment.candidates(parts)  # not with the 1
+    monkeypatch.setattr(oversegment, "WHOLE_BLOB_ASPECT", oversegment.MAX_DIGIT_ASPECT)
+    assert whole not in oversegment.candidates(parts)
