@@ -52,10 +52,11 @@ _loaded: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def readable_runs(parts: oversegment.Atoms) -> tuple[list[Run], np.ndarray]:
-    """The runs of atoms worth reading as one digit, and the 28x28 digit each makes (m, 28, 28)."""
+def readable_runs(parts: oversegment.Atoms, whole_blobs: bool = True) -> tuple[list[Run], np.ndarray]:
+    """The runs of atoms worth reading as one digit, and the 28x28 digit each makes (m, 28, 28);
+    ``whole_blobs``: see ``oversegment.candidates`` (the scorer learns without those rare pieces)."""
     runs, images = [], []
-    for run, piece in oversegment.candidates(parts).items():
+    for run, piece in oversegment.candidates(parts, whole_blobs).items():
         if oversegment.size_prior(parts, piece) + oversegment.cut_cost(parts, *run) < HOPELESS:
             continue  # far too short to be a digit, whatever the model says: not worth reading
         try:
@@ -183,7 +184,7 @@ def _chunk_pieces(images: np.ndarray, start: int, count: int) -> tuple[np.ndarra
             parts = oversegment.atoms(ink)
         except ValueError:
             continue
-        runs, pieces = readable_runs(parts)
+        runs, pieces = readable_runs(parts, whole_blobs=False)
         if runs:
             rows.append(features(parts, runs, pieces))
             targets.append(_whole_digit(parts, runs, owners))
@@ -228,7 +229,7 @@ def _segment_settings() -> dict[str, float]:
     """The segmentation settings that shape the pieces the scorer learns from."""
     return {name: getattr(oversegment, name) for name in (
         "LINE_HEIGHT", "CUT_ASPECT", "CUT_MARGIN", "CUT_STEP", "CUT_REACH", "CUT_SPACING", "INK_COST",
-        "INK_PIXEL_COST", "SIDE_STEP_COST", "NEAR_GAP", "MAX_DIGIT_ASPECT", "WHOLE_BLOB_ASPECT", "MAX_RUN")}
+        "INK_PIXEL_COST", "SIDE_STEP_COST", "NEAR_GAP", "MAX_DIGIT_ASPECT", "MAX_RUN")}
 
 
 def forget_loaded() -> None:

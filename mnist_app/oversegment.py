@@ -257,8 +257,10 @@ def _left_to_right(ink: np.ndarray, pieces: np.ndarray, count: int, height: floa
     return Atoms(ink, labels, boxes, height, strokes)
 
 
-def candidates(parts: Atoms) -> dict[tuple[int, int], DigitPiece]:
-    """Every run of neighbouring atoms ``first..last`` (1-based, inclusive) that could be one digit."""
+def candidates(parts: Atoms, whole_blobs: bool = True) -> dict[tuple[int, int], DigitPiece]:
+    """Every run of neighbouring atoms ``first..last`` (1-based, inclusive) that could be one digit;
+    ``whole_blobs``: also runs wider than ``MAX_DIGIT_ASPECT`` that are one whole stroke cut apart."""
+    blob_aspect = WHOLE_BLOB_ASPECT if whole_blobs else 0.0
     runs: dict[tuple[int, int], DigitPiece] = {}
     for first in range(1, parts.count + 1):
         x0, y0, x1, y1 = parts.boxes[first - 1]
@@ -266,7 +268,7 @@ def candidates(parts: Atoms) -> dict[tuple[int, int], DigitPiece]:
             bx0, by0, bx1, by1 = parts.boxes[last - 1]
             x0, y0, x1, y1 = min(x0, bx0), min(y0, by0), max(x1, bx1), max(y1, by1)
             if x1 - x0 > MAX_DIGIT_ASPECT * parts.height and last > first:
-                if x1 - x0 > WHOLE_BLOB_ASPECT * parts.height or not _one_blob(parts, first, last):
+                if x1 - x0 > blob_aspect * parts.height or not _one_blob(parts, first, last):
                     continue
             own = parts.labels[y0:y1, x0:x1]
             mine = (own >= first) & (own <= last)
