@@ -63,3 +63,26 @@ def test_bad_input_is_a_clear_error() -> None:
         explain.neighbours(np.zeros((10, 10)))
     with pytest.raises(ValueError, match="k must be"):
         explain.neighbours(np.zeros((28, 28)), k=0)
+
+
+def test_voters_and_support_vectors_show_the_very_pictures_the_models_learned(test_digits) -> None:
+    # Copies (thinner or thicker, restyled) come after the real digits in a model's training
+    # rows: each shown picture must be the row the model keeps, so its distance is the model's.
+    from mnist_app.explain import views
+
+    digits, _ = test_digits
+    knn, (svm_projection, _) = models.get_model("knn"), views._svm_parts()
+    kinds: set[str] = set()
+    for digit in digits:
+        point = knn[0].transform(digit.reshape(1, -1))
+        for voter in explain.voters(digit):
+            kinds.add(voter.kind)
+            assert voter.copy == (voter.kind != "digit")
+            shown = knn[0].transform(voter.image.reshape(1, -1))
+            assert np.linalg.norm(shown - point) == pytest.approx(voter.distance, rel=1e-3, abs=1e-3)
+        point = svm_projection.transform(digit.reshape(1, -1))
+        for support in views.svm_nearest_support_vectors(digit):
+            kinds.add(support.kind)
+            shown = svm_projection.transform(support.image.reshape(1, -1))
+            assert np.linalg.norm(shown - point) == pytest.approx(support.distance, rel=1e-3, abs=1e-3)
+    assert {"digit", "varied copy"} <= kinds and kinds - {"digit", "varied copy"}  # and restyled ones

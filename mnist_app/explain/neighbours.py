@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from mnist_app import data, models, preprocess
-from mnist_app.models import fast_answers
+from mnist_app.models import fast_answers, training
 
 KNN_MODEL = "knn"
 SIDE = 28
@@ -39,7 +39,8 @@ class Voter(Neighbour):
     """One of the k-NN model's voters for a drawing, with its share of the vote."""
 
     weight: float = 0.0  # share of the vote (distance weighting), the voters' weights sum to 1
-    copy: bool = False  # a thinner-or-thicker copy of training digit ``index``, not the digit itself
+    copy: bool = False  # a copy of training digit ``index`` the model also learned, not the digit itself
+    kind: str = "digit"  # or "varied copy" (thinner or thicker), or the writing style of a restyled copy
 
 
 @dataclass
@@ -125,12 +126,13 @@ def voters(digit: np.ndarray) -> list[Voter]:
     # weights="distance": each voter counts 1/distance (an exact match takes the whole vote).
     inverse = 1.0 / np.maximum(distances, 1e-12)
     weights = inverse / inverse.sum()
-    sources = rows % space.n_real
-    images = training_digits(sources)
+    # Rows past the real digits are copies (thinner or thicker, or restyled): show the copy itself.
+    images, sources, kinds = training.training_pictures(models.get_spec(KNN_MODEL), rows)
     labels = vote.classes_[vote._y[rows]]
-    return [Voter(int(source), int(label), float(distance), image, float(weight), bool(row >= space.n_real))
-            for source, row, label, distance, weight, image
-            in zip(sources, rows, labels, distances, weights, images, strict=True)]
+    return [Voter(int(source), int(label), float(distance), image, float(weight),
+                  bool(row >= space.n_real), kind)
+            for source, row, label, distance, weight, image, kind
+            in zip(sources, rows, labels, distances, weights, images, kinds, strict=True)]
 
 
 def training_digits(indices: np.ndarray) -> np.ndarray:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_app import models
-from mnist_app.explain.neighbours import SIDE, as_digit, training_digits
+from mnist_app.explain.neighbours import SIDE, as_digit
+from mnist_app.models import training
 
 N_DIGITS = 10
 
@@ -129,10 +130,11 @@ def cnn_feature_maps(digit: np.ndarray) -> np.ndarray:
 class SupportVector:
     """A training digit the SVM keeps as a support vector, near the drawing."""
 
-    index: int  # position in the MNIST training split
+    index: int  # position in the MNIST training split (of the digit a copy was made from)
     label: int
     distance: float  # Euclidean, between the SVM's PCA projections
-    image: np.ndarray  # float32 (28, 28)
+    image: np.ndarray  # float32 (28, 28): what the SVM learned (a copy's own picture)
+    kind: str = "digit"  # or "varied copy", or the writing style of a restyled copy
 
 
 def _svm_parts() -> tuple[object, object]:
@@ -153,8 +155,8 @@ def svm_nearest_support_vectors(digit: np.ndarray, k: int = 8) -> list[SupportVe
     point = np.asarray(projection.transform(_row(digit)), dtype=np.float64)[0]
     distances = np.linalg.norm(np.asarray(svc.support_vectors_, dtype=np.float64) - point, axis=1)
     nearest = np.argsort(distances, kind="stable")[:k]
-    indices = np.asarray(svc.support_)[nearest]
+    rows = np.asarray(svc.support_)[nearest]  # rows of the SVM's training set: copies come after the digits
     labels = svc.classes_[np.repeat(np.arange(len(svc.n_support_)), svc.n_support_)[nearest]]
-    images = training_digits(indices)
-    return [SupportVector(int(index), int(label), float(distances[row]), image)
-            for index, label, row, image in zip(indices, labels, nearest, images, strict=True)]
+    images, indices, kinds = training.training_pictures(models.get_spec("svm"), rows)
+    return [SupportVector(int(index), int(label), float(distances[row]), image, kind)
+            for index, label, row, image, kind in zip(indices, labels, nearest, images, kinds, strict=True)]

@@ -145,6 +145,38 @@ def _styled_rows(images: np.ndarray, labels: np.ndarray, share: float) -> tuple[
     return rows, targets
 
 
+def training_pictures(spec: ModelSpec, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """What rows of ``spec``'s training set (ordered as :func:`training_set` orders them) show:
+    the pictures as the model learned them, float32 (n, 28, 28) in [0, 1]; each row's MNIST
+    training index; and what the row is: "digit", "varied copy" (thinner or thicker) or the
+    writing style of a styled copy. For pages that show a model's training examples."""
+    from mnist_app.synth import styles  # scikit-image is slow to import
+
+    images, labels = load_mnist("train")
+    count, rows = len(images), np.asarray(rows, dtype=np.int64)
+    share = float(spec.extra_key.get(STYLE_SHARE, 0.0))
+    varied_end = 2 * count if spec.augment else count
+    styled = styles.styled_sources(count, share, SEED) if share > 0 and (rows >= varied_end).any() else None
+    pictures, sources, kinds = [], [], []
+    for row in rows:
+        if row < count:
+            source, picture, kind = int(row), images[row], "digit"
+        elif row < varied_end:
+            source = int(row - count)
+            picture, kind = preprocess.augment_digits(images, only=[source])[0], "varied copy"
+        elif styled is not None and row - varied_end < len(styled):
+            source = int(styled[row - varied_end])
+            picture, kind = styles.styled_copy(images[source], int(labels[source]), source, share, SEED)
+        else:
+            raise ValueError(f"row {row} is not in {spec.name}'s training set")
+        pictures.append(picture)
+        sources.append(source)
+        kinds.append(kind)
+    prepared_pictures = (preprocess.prepare_training(np.stack(pictures)).reshape(-1, 28, 28) if pictures
+                         else np.zeros((0, 28, 28), np.float32))
+    return prepared_pictures, np.array(sources, dtype=np.int64), kinds
+
+
 def _ignore(fraction: float, message: str) -> None:
     pass
 

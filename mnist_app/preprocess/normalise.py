@@ -89,20 +89,22 @@ def soften(digits: np.ndarray, sigma: float = BLUR_SIGMA) -> np.ndarray:
 AUGMENT_VERSION = "1"
 
 
-def augment_digits(images: np.ndarray, seed: int = 0) -> np.ndarray:
+def augment_digits(images: np.ndarray, seed: int = 0, only: np.ndarray | None = None) -> np.ndarray:
     """A varied copy of MNIST digits uint8 (n, 28, 28): each one thinner or thicker.
 
     People draw with pens from hair-thin to very wide, MNIST's pen is one width. Each copy is
     eroded (thinner, only where enough ink survives), or dilated by 2x2 or 3x3 pixels.
+    ``only``: indices of ``images`` whose copies are wanted (each as it is in the whole set's copy).
     """
     images = np.asarray(images, dtype=np.uint8)
-    rng = np.random.default_rng(seed)
+    choice = np.random.default_rng(seed).integers(3, size=len(images))
+    if only is not None:
+        images, choice = images[np.asarray(only, dtype=np.int64)], choice[np.asarray(only, dtype=np.int64)]
     thinner = ndimage.grey_erosion(images, size=(1, 2, 2))
     thicker = ndimage.grey_dilation(images, size=(1, 2, 2))
     thickest = ndimage.grey_dilation(images, size=(1, 3, 3))
     # Erosion can wipe out a thin digit: keep it only when half the strong ink survives.
     survives = (thinner > 128).sum(axis=(1, 2)) >= 0.5 * (images > 128).sum(axis=(1, 2))
-    choice = rng.integers(3, size=len(images))
     choice[(choice == 0) & ~survives] = 1
     return np.where((choice == 0)[:, None, None], thinner,
                     np.where((choice == 1)[:, None, None], thicker, thickest))

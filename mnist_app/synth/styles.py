@@ -16,6 +16,7 @@ Everything is deterministic given the seed; digit ``i``'s copy depends only on
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -293,6 +294,29 @@ def styles_for(label: int) -> tuple[str, ...]:
     return tuple(name for name in DIGIT_STYLES if STYLES[name].label == label)
 
 
+def styled_copy(image: np.ndarray, label: int, index: int, share: float = 0.25, seed: int = 0,
+                digit_style_share: float = 0.7) -> tuple[np.ndarray, str] | None:
+    """Digit ``index``'s styled copy as :func:`styled_copies` makes it (uint8 (28, 28), style
+    name), or None when the digit is not one of the chosen share."""
+    rng = np.random.default_rng([seed, index])
+    if rng.random() >= share:
+        return None
+    own = styles_for(int(label))
+    use_own = bool(own) and rng.random() < digit_style_share
+    name = str(rng.choice(own if use_own else PEN_EFFECTS))
+    return np.round(apply_style(image, name, rng) * 255).astype(np.uint8), name
+
+
+@functools.lru_cache(maxsize=4)
+def styled_sources(count: int, share: float = 0.25, seed: int = 0) -> np.ndarray:
+    """The indices of the digits :func:`styled_copies` styles among ``count``, in its copies' order
+    (read-only; remembered, as a page asks again and again)."""
+    sources = np.array([index for index in range(count)
+                        if np.random.default_rng([seed, index]).random() < share], dtype=np.int64)
+    sources.flags.writeable = False
+    return sources
+
+
 def styled_copies(
     images: np.ndarray, labels: np.ndarray, share: float = 0.25, seed: int = 0,
     digit_style_share: float = 0.7,
@@ -308,15 +332,11 @@ def styled_copies(
     labels = np.asarray(labels)
     copies, targets, names = [], [], []
     for index in range(len(images)):
-        rng = np.random.default_rng([seed, index])
-        if rng.random() >= share:
+        made = styled_copy(images[index], int(labels[index]), index, share, seed, digit_style_share)
+        if made is None:
             continue
-        label = int(labels[index])
-        own = styles_for(label)
-        use_own = bool(own) and rng.random() < digit_style_share
-        name = str(rng.choice(own if use_own else PEN_EFFECTS))
-        copies.append(np.round(apply_style(images[index], name, rng) * 255).astype(np.uint8))
-        targets.append(label)
-        names.append(name)
+        copies.append(made[0])
+        targets.append(int(labels[index]))
+        names.append(made[1])
     stacked = np.stack(copies) if copies else np.zeros((0, SIDE, SIDE), np.uint8)
     return stacked, np.array(targets, dtype=labels.dtype), names

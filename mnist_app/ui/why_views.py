@@ -106,10 +106,19 @@ def _forest_view(digit: np.ndarray, answer: int) -> None:
 def _knn_view(digit: np.ndarray, answer: int) -> None:
     found = voters(digit)
     st.caption("k-NN's answer is a vote of these training digits, the nearer the stronger. Some are "
-               "thinner or thicker copies the model was also trained on.")
+               "copies the model was also trained on: thinner or thicker, or restyled (a slashed 0, "
+               "a crossed 7...).")
     show_images(np.stack([v.image for v in found]),
-                [f"a {v.label}, {v.weight:.0%} of the vote" + (" (a thicker/thinner copy)" if v.copy else "")
-                 for v in found])
+                [f"a {v.label}, {v.weight:.0%} of the vote{copy_note(v.kind)}" for v in found])
+
+
+def copy_note(kind: str) -> str:
+    """What a training example is, for its caption: nothing for a digit, else which copy."""
+    if kind == "digit":
+        return ""
+    if kind == "varied copy":
+        return " (a thinner or thicker copy)"
+    return f" (restyled: {kind.replace('_', ' ')})"
 
 
 def _mlp_view(digit: np.ndarray, answer: int) -> None:
@@ -137,7 +146,7 @@ def _svm_view(digit: np.ndarray, answer: int) -> None:
     nearest = views.svm_nearest_support_vectors(digit, k=8)
     st.caption("The support vectors nearest to your drawing: the training digits right at the borders.")
     show_images(np.stack([s.image for s in nearest]),
-                [f"a {s.label}, distance {s.distance:.2f}" for s in nearest])
+                [f"a {s.label}, distance {s.distance:.2f}{copy_note(s.kind)}" for s in nearest])
 
 
 VIEWS = {
