@@ -69,8 +69,9 @@ class _CanvasValues:
         self.page = page
         self.values: list[str] = []
         self.fragment = ""  # rerun_script.fragment_id of the last canvas value sent
-        self.finished_runs = 0  # script runs the server has finished
-        self.finished_before_last_value = 0
+        self.started_runs = 0  # script runs the server has started (each sends new_session) ...
+        self.finished_runs = 0  # ... and finished (each sends script_finished, also when cut short)
+        self.started_before_last_value = 0
         page.on("websocket", self._watch)
 
     def _watch(self, socket: Any) -> None:
@@ -90,7 +91,7 @@ class _CanvasValues:
             if widget.id.endswith("-canvas") and widget.WhichOneof("value") == "json_value":
                 self.values.append(widget.json_value)
                 self.fragment = message.rerun_script.fragment_id
-                self.finished_before_last_value = self.finished_runs
+                self.started_before_last_value = self.started_runs
 
     def _on_received(self, payload: str | bytes) -> None:
         from mnist_app.ui.protocol import ForwardMsg
@@ -99,13 +100,21 @@ class _CanvasValues:
             return
         message = ForwardMsg()
         message.ParseFromString(payload)
-        if message.WhichOneof("type") == "script_finished":
+        kind = message.WhichOneof("type")
+        if kind == "new_session":
+            self.started_runs += 1
+        elif kind == "script_finished":
             self.finished_runs += 1
 
     def wait_for_answered_value(self, sent_before: int, timeout: float = 30.0) -> str:
-        """Wait until the canvas has sent a new value and the server has finished its rerun."""
+        """Wait until the canvas has sent a new value and the server has finished its rerun.
+
+        A run that started after the value was sent must have finished, and no run may be going:
+        a run still going from before (e.g. choosing the model) finishing first is not the answer.
+        """
         deadline = time.monotonic() + timeout
-        while len(self.values) <= sent_before or self.finished_runs <= self.finished_before_last_value:
+        while (len(self.values) <= sent_before or self.started_runs <= self.started_before_last_value
+               or self.finished_runs < self.started_runs):
             if time.monotonic() > deadline:
                 raise TimeoutError("the canvas sent no new value, or its rerun did not finish")
             self.page.wait_for_timeout(50)  # lets Playwright deliver the websocket events
