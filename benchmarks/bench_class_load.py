@@ -35,47 +35,12 @@ from typing import Any
 
 from mnist_app import models
 from mnist_app.testing import browser, handwriting, load_client, nginx
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def server_usage(pid: int) -> tuple[float, int]:
-    """The process's CPU seconds so far (user + system, all threads) and its resident bytes."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
-    rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-    return cpu, rss
-
-
-def wait_until_quiet(pid: int, limit: float = 180.0) -> float:
-    """Wait until the server uses under 5% of a core for a second (its warm-up is over); seconds waited."""
-    started = time.monotonic()
-    while time.monotonic() - started < limit:
-        before = server_usage(pid)[0]
-        time.sleep(1.0)
-        if server_usage(pid)[0] - before < 0.05:
-            break
-    return time.monotonic() - started
+from mnist_app.testing.processes import cpu_clock, server_usage, wait_until_quiet
 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
-
-
-def record(model: str, log_dir: Path) -> handwriting.Recording:
-    """Eight digits drawn with the mouse in a real Chromium, as the canvas sent them."""
-    from playwright.sync_api import sync_playwright
-
-    with browser.streamlit_server(log_dir / "record.log") as url, sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(browser.CHROMIUM),
-                                              args=browser.CHROMIUM_ARGS)
-        page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        page.set_default_timeout(60_000)
-        recording = handwriting.record_digits(page, url, model)
-        chromium.close()
-    return recording
 
 
 async def first_answer(url: str, recording: handwriting.Recording) -> float:
@@ -86,12 +51,6 @@ async def first_answer(url: str, recording: handwriting.Recording) -> float:
                                session.widget("canvas", json=recording.digits[0].strokes[0])])
     await session.close()
     return run.answered_at if run.answered_at is not None else float("nan")
-
-
-def cpu_clock(pid: int) -> float:
-    """The process's CPU seconds so far, to the nanosecond: every thread's run time, ended threads
-    included (``clock_gettime`` on the process's CPU-time clock; /proc/PID/stat counts 10 ms ticks)."""
-    return time.clock_gettime_ns(((~pid) << 3) | 2) / 1e9  # MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
 
 
 async def cpu_per_rerun(url: str, pid: int, recording: handwriting.Recording,
@@ -272,7 +231,7 @@ def main() -> None:
     args.switch_models = [models.get_spec(other).display_name for other in trained]
     log_dir = Path(tempfile.mkdtemp(prefix="bench-class-load-"))
     load = os.getloadavg()
-    recording = record(models.get_spec(name).display_name, log_dir)
+    recording = handwriting.record_in_chromium(models.get_spec(name).display_name, log_dir)
     print(f"recorded {len(recording.digits)} digits, browser answers "
           f"{[(d.digit, d.answer) for d in recording.digits]}; model {recording.model}; "
           f"{'Streamlit defaults' if args.streamlit_defaults else 'project settings'}; "

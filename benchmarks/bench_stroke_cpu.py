@@ -30,17 +30,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_class_load import record, server_usage, wait_until_quiet  # noqa: E402
-
-from mnist_app import models  # noqa: E402
-from mnist_app.testing import browser, handwriting, load_client, processes  # noqa: E402
-
-
-def cpu_ns(pid: int) -> int:
-    """The process's CPU time in ns, all its threads (ended ones too): its POSIX CPU-time clock."""
-    return time.clock_gettime_ns(((~pid) << 3) | 2)  # MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+from mnist_app import models
+from mnist_app.testing import browser, handwriting, load_client, processes
+from mnist_app.testing.processes import server_usage, wait_until_quiet
 
 
 @contextlib.contextmanager
@@ -88,9 +80,10 @@ async def measure(url: str, pid: int, recording: handwriting.Recording, strokes:
 
     async def timed(kind: str, pending: object) -> None:
         await asyncio.sleep(0.3)  # the previous run's loose ends settle
-        before_ns, before_ticks = cpu_ns(pid), server_usage(pid)[0]
+        before, before_ticks = processes.cpu_clock(pid), server_usage(pid)[0]
         run = await pending  # type: ignore[misc]
-        costs.add(kind, cpu_ns(pid) - before_ns, server_usage(pid)[0] - before_ticks, run.messages)
+        spent_ns = round((processes.cpu_clock(pid) - before) * 1e9)
+        costs.add(kind, spent_ns, server_usage(pid)[0] - before_ticks, run.messages)
 
     for index in range(strokes):
         stroke = session.widget("canvas", json=values[index % len(values)])
@@ -117,7 +110,7 @@ def load_recording(path: Path, model: str, log_dir: Path) -> handwriting.Recordi
         digits = tuple(handwriting.RecordedDigit(d["digit"], tuple(d["strokes"]), d["answer"])
                        for d in data.pop("digits"))
         return handwriting.Recording(digits=digits, **data)
-    recording = record(model, log_dir)
+    recording = handwriting.record_in_chromium(model, log_dir)
     path.write_text(json.dumps(dataclasses.asdict(recording)))
     return recording
 

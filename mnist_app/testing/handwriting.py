@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mnist_app.testing import browser
@@ -153,3 +154,18 @@ def answer_label(text: str) -> int | None:
     """The digit in the answer text ("<model> says 7, 93% sure."), or None."""
     head, says, rest = text.partition(" says ")
     return int(rest[0]) if says and rest[:1].isdigit() else None
+
+
+def record_in_chromium(model: str, log_dir: Path) -> Recording:
+    """:func:`record_digits` in a real Chromium of its own, against a `streamlit run` of its own
+    (its log in ``log_dir``): the benchmarks' recording of real strokes."""
+    from playwright.sync_api import sync_playwright
+
+    with browser.streamlit_server(log_dir / "record.log") as url, sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(browser.CHROMIUM),
+                                              args=browser.CHROMIUM_ARGS)
+        page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.set_default_timeout(60_000)
+        recording = record_digits(page, url, model)
+        chromium.close()
+    return recording
