@@ -32,6 +32,7 @@ SERVER_START_SECONDS = 90
 # The drawing page.
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.upper-canvas"
 ANSWER = ".st-key-answer"
+MODEL_PICKER = "[data-testid=stSelectbox]"  # the first select box on a page
 PROMPT_START = "Draw a digit from 0 to 9"
 Point = tuple[float, float]
 
@@ -143,9 +144,14 @@ def wait_until_canvas_is_blank(page: Any) -> None:
     wait_until_idle(page)
 
 
+def chosen_model(page: Any) -> str:
+    """The display name the first select box shows."""
+    return page.locator(MODEL_PICKER).first.get_by_role("combobox").input_value()
+
+
 def select_model(page: Any, display_name: str) -> None:
     """Pick a model by its display name in the first select box."""
-    page.locator("[data-testid=stSelectbox]").first.click()
+    page.locator(MODEL_PICKER).first.click()
     page.get_by_role("option", name=display_name, exact=True).click()
 
 

@@ -11,6 +11,7 @@ replays exactly those values, so its strokes are the browser's strokes.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from mnist_app.testing import browser
 from mnist_app.testing.browser import Point
 
 Stroke = list[Point]
+#: The chosen model's answer as the server sends it (Markdown): "**CNN** says **7**, 98% sure."
+ANSWER_SENT = re.compile(r" says \*\*(\d)\*\*")
 
 
 def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, steps: int = 14) -> Stroke:
@@ -73,6 +76,7 @@ class _CanvasValues:
         self.started_runs = 0  # script runs the server has started (each sends new_session) ...
         self.finished_runs = 0  # ... and finished (each sends script_finished, also when cut short)
         self.started_before_last_value = 0
+        self.run_answer: int | None = None  # the answer the last started run sent (None: none yet)
         page.on("websocket", self._watch)
 
     def _watch(self, socket: Any) -> None:
@@ -104,23 +108,49 @@ class _CanvasValues:
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self.started_runs += 1
+            self.run_answer = None
+        elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            if element.WhichOneof("type") == "markdown" and "answer-digit" in element.markdown.body:
+                found = ANSWER_SENT.search(element.markdown.body)
+                self.run_answer = int(found.group(1)) if found else None
         elif kind == "script_finished":
             self.finished_runs += 1
 
     def wait_for_answered_value(self, sent_before: int, timeout: float = 30.0) -> str:
         """Wait until the canvas has sent a new value and the server has finished its rerun.
 
-        A run that started after the value was sent must have finished, and no run may be going:
-        a run still going from before (e.g. choosing the model) finishing first is not the answer.
+        A run that started after the value was sent must have finished, and no run may be going.
         """
         deadline = time.monotonic() + timeout
-        while (len(self.values) <= sent_before or self.started_runs <= self.started_before_last_value
-               or self.finished_runs < self.started_runs):
+        while len(self.values) <= sent_before:
             if time.monotonic() > deadline:
-                raise TimeoutError("the canvas sent no new value, or its rerun did not finish")
+                raise TimeoutError("the canvas sent no new value")
             self.page.wait_for_timeout(50)  # lets Playwright deliver the websocket events
-        browser.wait_until_idle(self.page)
+        self.wait_for_runs_after(self.started_before_last_value, deadline - time.monotonic())
         return self.values[-1]
+
+    def wait_for_runs_after(self, started_before: int, timeout: float = 30.0) -> None:
+        """Wait until a run has started since ``started_before`` runs had, and every run has finished."""
+        deadline = time.monotonic() + timeout
+        while self.started_runs <= started_before or self.finished_runs < self.started_runs:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the server's rerun did not finish")
+            self.page.wait_for_timeout(50)
+        browser.wait_until_idle(self.page)
+
+    def shown_answer(self, answer: Any, timeout: float = 10.0) -> int | None:
+        """The answer the page shows once it shows what the server's last run sent.
+
+        The websocket event can reach us before the page has rendered the run, so the
+        page's text is read until it agrees with the wire (a page that never does is an error).
+        """
+        deadline = time.monotonic() + timeout
+        while (shown := answer_label(answer.inner_text())) != self.run_answer:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the page shows {shown}, the server sent {self.run_answer}")
+            self.page.wait_for_timeout(50)
+        return shown
 
 
 def record_digits(page: Any, url: str, model: str, digits: dict[int, list[Stroke]] = DIGITS) -> Recording:
@@ -128,8 +158,14 @@ def record_digits(page: Any, url: str, model: str, digits: dict[int, list[Stroke
     (display name) chosen, and record what the canvas sent after each stroke."""
     canvas = _CanvasValues(page)
     browser.open_app(page, url)
-    browser.select_model(page, model)
-    browser.wait_until_idle(page)
+    # Every run so far (opening the page, choosing the model) must be over before the first
+    # stroke: a late new_session could otherwise pass for the stroke's run.
+    started_before = canvas.started_runs
+    if browser.chosen_model(page) == model:
+        started_before -= 1  # already chosen: choosing it again starts no run
+    else:
+        browser.select_model(page, model)
+    canvas.wait_for_runs_after(started_before)
     answer = page.locator(browser.ANSWER)
     recorded = []
     blank = None
@@ -139,7 +175,7 @@ def record_digits(page: Any, url: str, model: str, digits: dict[int, list[Stroke
             sent_before = len(canvas.values)
             browser.mouse_stroke(page, stroke)
             values.append(canvas.wait_for_answered_value(sent_before))
-        recorded.append(RecordedDigit(digit, tuple(values), answer_label(answer.inner_text())))
+        recorded.append(RecordedDigit(digit, tuple(values), canvas.shown_answer(answer)))
         sent_before = len(canvas.values)
         browser.clear(page)
         blank = canvas.wait_for_answered_value(sent_before)

@@ -18,7 +18,6 @@ import asyncio
 import concurrent.futures
 import math
 import random
-import re
 import time
 import urllib.parse
 from collections.abc import Sequence
@@ -27,12 +26,11 @@ from typing import Any
 
 import websockets
 
-from mnist_app.testing.handwriting import RecordedDigit, Recording
+from mnist_app.testing.handwriting import ANSWER_SENT, RecordedDigit, Recording
 from mnist_app.ui.protocol import BackMsg, ForwardMsg, WidgetState
 
 #: A script run that has not finished after this long is an error.
 RUN_TIMEOUT = 30.0
-ANSWER = re.compile(r" says \*\*(\d)\*\*")
 CONTEXT = {"timezone": "UTC", "timezone_offset": 0, "locale": "en-US", "color_scheme": "light"}
 
 
@@ -135,7 +133,7 @@ class AppSession:
 
     def _read_element(self, element: Any, run: Run, images: list[str], fragment: str) -> None:
         kind = element.WhichOneof("type")
-        if kind == "markdown" and (found := ANSWER.search(element.markdown.body)) and run.answer is None:
+        if kind == "markdown" and (found := ANSWER_SENT.search(element.markdown.body)) and run.answer is None:
             run.answer, run.answered_at = int(found.group(1)), time.monotonic()
         elif kind == "exception":
             run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
