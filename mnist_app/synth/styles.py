@@ -22,15 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-from skimage.draw import ellipse_perimeter, line
+from skimage.draw import ellipse_perimeter
 from skimage.morphology import skeletonize
 
-SIDE = 28
-INK = 0.5  # a pixel at half strength or more is ink
+from mnist_app.synth.pen import INK, SIDE, Segment, ink_box, pen_lines, pen_width, row_centre, with_strokes
+
 #: Bump when a style changes: models trained on styled copies are retrained.
 STYLES_VERSION = "2"
 
-Segment = tuple[tuple[float, float], tuple[float, float]]  # ((row, col), (row, col))
 Styler = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 
@@ -44,49 +43,6 @@ class Style:
     description: str
 
 
-# --- pen strokes on a 28x28 digit ----------------------------------------------------------------
-
-
-def pen_segments(segments: list[Segment], width: float, shape: tuple[int, int] = (SIDE, SIDE)) -> np.ndarray:
-    """Straight strokes with a round pen of ``width`` pixels: float32 ink in [0, 1], edges soft."""
-    centre_line = np.zeros(shape, dtype=bool)
-    for (r0, c0), (r1, c1) in segments:
-        start = np.clip(np.round([r0, c0]), 0, np.array(shape) - 1).astype(int)
-        end = np.clip(np.round([r1, c1]), 0, np.array(shape) - 1).astype(int)
-        rows, cols = line(start[0], start[1], end[0], end[1])
-        centre_line[rows, cols] = True
-    if not centre_line.any():
-        return np.zeros(shape, dtype=np.float32)
-    distance = ndimage.distance_transform_edt(~centre_line)
-    return np.clip(width / 2.0 + 0.5 - distance, 0.0, 1.0).astype(np.float32)
-
-
-def pen_width(digit: np.ndarray) -> float:
-    """The digit's pen width in pixels: ink area over skeleton length (MNIST: about 2-3)."""
-    ink = digit >= INK
-    length = max(int(skeletonize(ink).sum()), 1)
-    return float(np.clip(ink.sum() / length, 1.5, 4.0))
-
-
-def ink_box(digit: np.ndarray) -> tuple[int, int, int, int]:
-    """(top, bottom, left, right) rows/columns of the ink, inclusive."""
-    rows = np.flatnonzero((digit >= INK).any(axis=1))
-    cols = np.flatnonzero((digit >= INK).any(axis=0))
-    if len(rows) == 0:
-        return 0, SIDE - 1, 0, SIDE - 1
-    return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
-
-
-def _row_centre(digit: np.ndarray, row: int) -> float:
-    """Mean column of the ink on ``row`` (the stem's column there)."""
-    cols = np.flatnonzero(digit[int(np.clip(row, 0, SIDE - 1))] >= INK)
-    return float(cols.mean()) if len(cols) else SIDE / 2.0
-
-
-def _with(digit: np.ndarray, segments: list[Segment], width: float) -> np.ndarray:
-    return np.maximum(digit, pen_segments(segments, width))
-
-
 # --- the styles of particular digits -------------------------------------------------------------
 
 
@@ -98,7 +54,7 @@ def zero_slash(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         segment = ((top - over, right + over), (bottom + over, left - over))
     else:
         segment = ((top - over, left - over), (bottom + over, right + over))
-    return _with(digit, [segment], pen_width(digit))
+    return with_strokes(digit, [segment], pen_width(digit))
 
 
 def zero_bar(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -107,14 +63,14 @@ def zero_bar(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     middle = (left + right) / 2 + rng.uniform(-1.0, 1.0)
     tilt = rng.uniform(-1.5, 1.5)
     segment = ((top - rng.uniform(1, 2.5), middle + tilt), (bottom + rng.uniform(1, 2.5), middle - tilt))
-    return _with(digit, [segment], pen_width(digit))
+    return with_strokes(digit, [segment], pen_width(digit))
 
 
 def one_flag(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A long flag down-left from the top of the 1's stem."""
     top, bottom, left, right = ink_box(digit)
-    head = np.array([top, _row_centre(digit, top)])
-    stem = np.array([bottom, _row_centre(digit, bottom)]) - head
+    head = np.array([top, row_centre(digit, top)])
+    stem = np.array([bottom, row_centre(digit, bottom)]) - head
     down = stem / max(float(np.hypot(*stem)), 1e-6)
     # The flag leaves the stem 30-45 degrees to its left, whatever the stem's slant, and is a
     # quarter to 40% of its height: flatter or longer, people read a 7's bar (version 1's
@@ -123,27 +79,27 @@ def one_flag(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     direction = np.array([down[0] * np.cos(turn) + down[1] * np.sin(turn),
                           -down[0] * np.sin(turn) + down[1] * np.cos(turn)])
     tip = head + direction * (bottom - top + 1) * rng.uniform(0.25, 0.4)
-    return _with(digit, [(tuple(head), tuple(tip))], pen_width(digit))
+    return with_strokes(digit, [(tuple(head), tuple(tip))], pen_width(digit))
 
 
 def one_flag_base(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A flag on the 1 and a base across its foot."""
     flagged = one_flag(digit, rng)
     top, bottom, left, right = ink_box(digit)
-    foot = _row_centre(digit, bottom)
+    foot = row_centre(digit, bottom)
     half = (bottom - top + 1) * rng.uniform(0.2, 0.3)
     base = ((bottom, foot - half), (bottom + rng.uniform(-0.5, 0.5), foot + half))
-    return _with(flagged, [base], pen_width(digit))
+    return with_strokes(flagged, [base], pen_width(digit))
 
 
 def seven_cross(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A crossbar through the 7's stem, about halfway down."""
     top, bottom, left, right = ink_box(digit)
     row = top + (bottom - top) * rng.uniform(0.45, 0.6)
-    stem = _row_centre(digit, int(round(row)))
+    stem = row_centre(digit, int(round(row)))
     half = max(3.5, (right - left + 1) * rng.uniform(0.22, 0.32))
     tilt = rng.uniform(-0.5, 0.5)
-    return _with(digit, [((row + tilt, stem - half), (row - tilt, stem + half))], pen_width(digit))
+    return with_strokes(digit, [((row + tilt, stem - half), (row - tilt, stem + half))], pen_width(digit))
 
 
 def four_closed(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -163,7 +119,7 @@ def four_closed(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     bar_row = int(arm_rows[-1]) if arm_rows[-1] < bottom - 2 else (top + bottom) // 2
     bar_end = float(np.flatnonzero(ink[bar_row]).max()) if ink[bar_row].any() else float(right)
     tail = ((bar_row, bar_end - 1.0), (bar_row + rng.uniform(-0.5, 0.5), bar_end + rng.uniform(2.5, 4.0)))
-    return _with(digit, [(arm, stem), tail], pen_width(digit) * rng.uniform(0.9, 1.1))
+    return with_strokes(digit, [(arm, stem), tail], pen_width(digit) * rng.uniform(0.9, 1.1))
 
 
 def five_flat(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -175,7 +131,7 @@ def five_flat(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     start = min(start, (left + right) / 2)
     end = right + rng.uniform(1.0, 3.0)
     segments = [((row, start), (row, end)), ((row, start), (top + (bottom - top) * 0.45, start))]
-    return _with(digit, segments, pen_width(digit))
+    return with_strokes(digit, segments, pen_width(digit))
 
 
 def eight_two_loops(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -193,19 +149,18 @@ def eight_two_loops(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         rows, cols = ellipse_perimeter(int(round((upper + lower) / 2)), int(round(centre_col)),
                                        row_radius, max(2, int(round(radius))), shape=(SIDE, SIDE))
         outline[rows, cols] = True
-    distance = ndimage.distance_transform_edt(~outline)
-    return np.clip(width / 2.0 + 0.5 - distance, 0.0, 1.0).astype(np.float32)
+    return pen_lines(outline, width)
 
 
 def nine_curly(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A tail that curls back to the left at the foot of the 9."""
     top, bottom, left, right = ink_box(digit)
-    foot = (bottom, _row_centre(digit, bottom))
+    foot = (bottom, row_centre(digit, bottom))
     size = (right - left + 1) * rng.uniform(0.3, 0.45)
     lift = size * rng.uniform(0.3, 0.6)
     bend = (foot[0] + 1.0, foot[1] - size / 2)
     tip = (foot[0] - lift, foot[1] - size)
-    return _with(digit, [(foot, bend), (bend, tip)], pen_width(digit))
+    return with_strokes(digit, [(foot, bend), (bend, tip)], pen_width(digit))
 
 
 # --- pen effects on any digit --------------------------------------------------------------------
@@ -249,7 +204,7 @@ def overshoot(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
             continue
         reach = rng.uniform(2.0, 4.0) / norm
         segments.append((tuple(end), tuple(end + direction * reach)))
-    return _with(digit, segments, pen_width(digit)) if segments else digit.copy()
+    return with_strokes(digit, segments, pen_width(digit)) if segments else digit.copy()
 
 
 def pen_size(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -258,8 +213,7 @@ def pen_size(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if not skeleton.any():
         return digit.copy()
     width = float(rng.choice([rng.uniform(1.0, 1.6), rng.uniform(3.5, 5.0)]))
-    distance = ndimage.distance_transform_edt(~skeleton)
-    return np.clip(width / 2.0 + 0.5 - distance, 0.0, 1.0).astype(np.float32)
+    return pen_lines(skeleton, width)
 
 
 STYLES: dict[str, Style] = {style.name: style for style in (
