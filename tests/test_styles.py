@@ -182,6 +182,38 @@ def test_styled_copies_are_deterministic_per_seed_and_per_digit(train_digits) ->
         assert styles.STYLES[name].label in (None, label)  # a digit only gets its own digit's styles
 
 
+def test_narrow_twos_are_narrower_and_only_drawn_when_asked_for(train_digits) -> None:
+    def width_over_height(digit: np.ndarray) -> float:
+        top, bottom, left, right = styles.ink_box(digit)
+        return (right - left + 1) / (bottom - top + 1)
+
+    twos = _styled(_digits(train_digits, 2), "two_narrow")
+    narrower = [width_over_height(narrow) < 0.8 * width_over_height(plain) for plain, narrow in twos]
+    assert _share(narrower) >= 0.9
+    assert _share([(narrow >= INK).sum() >= 0.3 * (plain >= INK).sum() for plain, narrow in twos]) >= 0.9
+    images = np.round(train_digits[0][:400] * 255).astype(np.uint8)
+    labels = train_digits[1][:400]
+    assert "two_narrow" not in styles.styles_for(2)  # an opt-in style: default copies are unchanged
+    default = styles.styled_copies(images, labels, share=1.0, seed=0)
+    asked = styles.styled_copies(images, labels, share=1.0, seed=0, weights={"two_narrow": 1.0})
+    assert "two_narrow" not in default[2] and "two_narrow" in asked[2]
+    assert all(label == 2 for name, label in zip(asked[2], asked[1], strict=True) if name == "two_narrow")
+
+
+def test_style_weights_change_how_often_a_style_is_chosen(train_digits) -> None:
+    images = np.round(train_digits[0] * 255).astype(np.uint8)
+    labels = train_digits[1]
+    ones = images[labels == 1][:300], labels[labels == 1][:300]
+    even = styles.styled_copies(*ones, share=1.0, seed=0)[2]
+    lighter = styles.styled_copies(*ones, share=1.0, seed=0, weights={"one_flag_base": 0.3})[2]
+    # 1s: 70% get one of their two styles; one_flag_base's share of them 1/2 -> 0.3/1.3.
+    assert 0.25 <= even.count("one_flag_base") / len(even) <= 0.45
+    assert 0.08 <= lighter.count("one_flag_base") / len(lighter) <= 0.25
+    assert lighter.count("one_flag") > even.count("one_flag")
+    none = styles.styled_copies(*ones, share=1.0, seed=0, weights={"one_flag": 0, "one_flag_base": 0})[2]
+    assert set(none) <= set(styles.PEN_EFFECTS)
+
+
 def test_styled_copies_keep_labels_and_come_from_the_digits_given(train_digits) -> None:
     images = np.round(train_digits[0][:300] * 255).astype(np.uint8)
     labels = train_digits[1][:300]
@@ -294,3 +326,27 @@ def test_styled_copies_are_made_once_per_share_for_the_same_training_digits(
     assert made == [0.25, 0.1]
     training._styled_rows(images.copy(), labels, 0.25)  # other digits: made again, old ones dropped
     assert made == [0.25, 0.1, 0.25] and len(training._styled_memo) == 1
+
+
+def test_a_model_s_style_weights_shape_its_styled_copies(
+    tiny_mnist: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``extra_key``'s STYLE_WEIGHTS reach the styled copies (and the memo tells weights apart)."""
+    import dataclasses
+
+    from mnist_app import models, preprocess
+    from mnist_app.models import training
+
+    monkeypatch.setattr(training, "_styled_memo", {})
+    images, labels = load_mnist("train", tiny_mnist)
+    plain = dataclasses.replace(models.get_spec("naive_bayes"), extra_key={})
+    shared = {"styles": styles.STYLES_VERSION, training.STYLE_SHARE: 0.5}
+    weights = {"two_narrow": 1.0, "one_flag_base": 0.3}
+    even = dataclasses.replace(plain, extra_key=shared)
+    weighted = dataclasses.replace(plain, extra_key={**shared, training.STYLE_WEIGHTS: weights})
+    even_rows = training.training_set(even, images, labels)[0][len(images):]
+    weighted_rows = training.training_set(weighted, images, labels)[0][len(images):]
+    copies, _, names = styles.styled_copies(images, labels, share=0.5, seed=0, weights=weights)
+    assert "two_narrow" in names
+    assert np.array_equal(weighted_rows, preprocess.prepare_training(copies))
+    assert len(weighted_rows) == len(even_rows) and not np.array_equal(weighted_rows, even_rows)

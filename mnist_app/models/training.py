@@ -28,12 +28,15 @@ Trainer = Callable[[Any, np.ndarray, np.ndarray, Progress], Any]
 #: ``ModelSpec.extra_key`` entry: the share of training digits also learnt in another writing
 #: style (``synth.styles``); the spec's ``extra_key`` also names ``STYLES_VERSION``.
 STYLE_SHARE = "style_share"
+#: ``ModelSpec.extra_key`` entry (optional): style name -> weight among its digit's styles or the
+#: pen effects (``synth.styles.styled_copies``' ``weights``); absent: every style's own weight.
+STYLE_WEIGHTS = "style_weights"
 
 # The arrays load_mnist returns are shared, so identity is the key; each entry keeps a
 # reference to its array so the id cannot be reused. Few entries: the arrays are large.
 _checksum_memo: dict[int, tuple[np.ndarray, str]] = {}
 _prepared_memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-_styled_memo: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_styled_memo: dict[tuple[int, float, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 _memo_lock = threading.Lock()
 
 
@@ -119,7 +122,7 @@ def training_set(
     share = float(spec.extra_key.get(STYLE_SHARE, 0.0))
     if share > 0:
         report(0.017, f"Writing training digits in other styles for {spec.display_name}")
-        styled_features, styled_targets = _styled_rows(images, labels, share)
+        styled_features, styled_targets = _styled_rows(images, labels, share, _style_weights(spec))
         extra_features.append(styled_features)
         extra_targets.append(styled_targets)
     if len(extra_features) == 1:
@@ -127,21 +130,30 @@ def training_set(
     return np.concatenate(extra_features), np.concatenate(extra_targets)
 
 
-def _styled_rows(images: np.ndarray, labels: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
-    """Prepared styled copies of a share of ``images``, memoised per share for the most recent array."""
+def _style_weights(spec: ModelSpec) -> dict[str, float] | None:
+    weights = spec.extra_key.get(STYLE_WEIGHTS)
+    return None if weights is None else dict(weights)
+
+
+def _styled_rows(images: np.ndarray, labels: np.ndarray, share: float,
+                 weights: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Prepared styled copies of a share of ``images``, memoised per share and weights for the
+    most recent array."""
     from mnist_app.synth import styles  # only when training: scikit-image is slow to import
 
+    memo_key = (id(images), share, repr(sorted((weights or {}).items())) if weights is not None else "")
     with _memo_lock:
-        hit = _styled_memo.get((id(images), share))
+        hit = _styled_memo.get(memo_key)
         if hit is not None and hit[0] is images:
             return hit[1], hit[2]
-    copies, copy_labels, _ = styles.styled_copies(images, labels, share=share, seed=SEED)
+    copies, copy_labels, _ = styles.styled_copies(images, labels, share=share, seed=SEED, weights=weights)
     rows, targets = preprocess.prepare_training(copies), copy_labels.astype(np.int64)
     with _memo_lock:
-        # One entry per share (the SVM's differs from the others') for the latest images only.
+        # One entry per share and weights (the SVM's and CNN's differ from the others') for the
+        # latest images only.
         for key in [key for key, value in _styled_memo.items() if value[0] is not images]:
             del _styled_memo[key]
-        _styled_memo[(id(images), share)] = (images, rows, targets)
+        _styled_memo[memo_key] = (images, rows, targets)
     return rows, targets
 
 
@@ -166,7 +178,8 @@ def training_pictures(spec: ModelSpec, rows: np.ndarray) -> tuple[np.ndarray, np
             picture, kind = preprocess.augment_digits(images, only=[source])[0], "varied copy"
         elif styled is not None and row - varied_end < len(styled):
             source = int(styled[row - varied_end])
-            picture, kind = styles.styled_copy(images[source], int(labels[source]), source, share, SEED)
+            picture, kind = styles.styled_copy(images[source], int(labels[source]), source, share, SEED,
+                                               weights=_style_weights(spec))
         else:
             raise ValueError(f"row {row} is not in {spec.name}'s training set")
         pictures.append(picture)

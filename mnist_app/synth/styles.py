@@ -17,7 +17,7 @@ Everything is deterministic given the seed; digit ``i``'s copy depends only on
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,12 +35,18 @@ Styler = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
 @dataclass(frozen=True)
 class Style:
-    """One way of writing: which digit it applies to (None: any) and how it is drawn."""
+    """One way of writing: which digit it applies to (None: any) and how it is drawn.
+
+    ``weight``: how often styled copies use it among its digit's styles by default; 0 = only
+    for models whose style weights ask for it (added later, so earlier models' copies stay as
+    they were).
+    """
 
     name: str
     label: int | None
     draw: Styler
     description: str
+    weight: float = 1.0
 
 
 # --- the styles of particular digits -------------------------------------------------------------
@@ -163,6 +169,17 @@ def nine_curly(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return with_strokes(digit, [(foot, bend), (bend, tip)], pen_width(digit))
 
 
+def two_narrow(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A tall, narrow 2 (squeezed sideways to 40-65% of its width), redrawn in its own pen width."""
+    width = pen_width(digit)
+    top, bottom, left, right = ink_box(digit)
+    centre, factor = (left + right) / 2, rng.uniform(0.4, 0.65)
+    squeezed = ndimage.affine_transform(digit, np.diag([1.0, 1.0 / factor]),
+                                        offset=[0.0, centre - centre / factor], order=1)
+    skeleton = skeletonize(squeezed >= 0.35)
+    return pen_lines(skeleton, width) if skeleton.any() else digit.copy()
+
+
 # --- pen effects on any digit --------------------------------------------------------------------
 
 
@@ -230,6 +247,8 @@ STYLES: dict[str, Style] = {style.name: style for style in (
     Style("jitter", None, jitter, "a wobbly hand"),
     Style("overshoot", None, overshoot, "strokes running past their ends"),
     Style("pen_size", None, pen_size, "a much thinner or thicker pen"),
+    # Last, so that the benchmark's earlier classes keep their drawings (seeded by position).
+    Style("two_narrow", 2, two_narrow, "a tall, narrow 2", weight=0.0),
 )}
 DIGIT_STYLES = tuple(name for name, style in STYLES.items() if style.label is not None)
 PEN_EFFECTS = tuple(name for name, style in STYLES.items() if style.label is None)
@@ -244,20 +263,34 @@ def apply_style(digit: np.ndarray, name: str, rng: np.random.Generator) -> np.nd
 
 
 def styles_for(label: int) -> tuple[str, ...]:
-    """The styles of digit ``label`` (not the pen effects, which fit every digit)."""
-    return tuple(name for name in DIGIT_STYLES if STYLES[name].label == label)
+    """The styles of digit ``label`` used by default (not the pen effects, which fit every digit)."""
+    return tuple(name for name in DIGIT_STYLES if STYLES[name].label == label and STYLES[name].weight > 0)
+
+
+def _chosen_style(label: int, rng: np.random.Generator, digit_style_share: float,
+                  weights: Mapping[str, float] | None) -> str:
+    """The style of one chosen digit: one of its own (by weight) or else a pen effect."""
+    weight = {name: style.weight for name, style in STYLES.items()} | dict(weights or {})
+    own = tuple(name for name in DIGIT_STYLES if STYLES[name].label == label and weight[name] > 0)
+    use_own = bool(own) and rng.random() < digit_style_share
+    pool = own if use_own else PEN_EFFECTS
+    if weights is None:  # equal weights, drawn as version 2 drew them
+        return str(rng.choice(pool))
+    if len(pool) == 1:
+        return pool[0]
+    chances = np.array([weight[name] for name in pool])
+    return str(rng.choice(pool, p=chances / chances.sum()))
 
 
 def styled_copy(image: np.ndarray, label: int, index: int, share: float = 0.25, seed: int = 0,
-                digit_style_share: float = 0.7) -> tuple[np.ndarray, str] | None:
+                digit_style_share: float = 0.7, weights: Mapping[str, float] | None = None,
+                ) -> tuple[np.ndarray, str] | None:
     """Digit ``index``'s styled copy as :func:`styled_copies` makes it (uint8 (28, 28), style
     name), or None when the digit is not one of the chosen share."""
     rng = np.random.default_rng([seed, index])
     if rng.random() >= share:
         return None
-    own = styles_for(int(label))
-    use_own = bool(own) and rng.random() < digit_style_share
-    name = str(rng.choice(own if use_own else PEN_EFFECTS))
+    name = _chosen_style(int(label), rng, digit_style_share, weights)
     return np.round(apply_style(image, name, rng) * 255).astype(np.uint8), name
 
 
@@ -273,20 +306,21 @@ def styled_sources(count: int, share: float = 0.25, seed: int = 0) -> np.ndarray
 
 def styled_copies(
     images: np.ndarray, labels: np.ndarray, share: float = 0.25, seed: int = 0,
-    digit_style_share: float = 0.7,
+    digit_style_share: float = 0.7, weights: Mapping[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Styled copies of about ``share`` of the digits: uint8 (m, 28, 28), labels (m,), style names.
 
     Each chosen digit gets one of its digit's styles (with probability
     ``digit_style_share``, when its digit has any) or else a pen effect. Whether digit ``i``
-    is chosen and how it is styled depend only on ``(seed, i)``. Pass MNIST *training*
-    digits for training data.
+    is chosen and how it is styled depend only on ``(seed, i)``. ``weights`` (style name ->
+    weight) changes how often each style is chosen among its digit's styles or the pen
+    effects (default: each style's ``weight``). Pass MNIST *training* digits for training data.
     """
     images = np.asarray(images)
     labels = np.asarray(labels)
     copies, targets, names = [], [], []
     for index in range(len(images)):
-        made = styled_copy(images[index], int(labels[index]), index, share, seed, digit_style_share)
+        made = styled_copy(images[index], int(labels[index]), index, share, seed, digit_style_share, weights)
         if made is None:
             continue
         copies.append(made[0])
