@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +87,14 @@ def test_voters_and_support_vectors_show_the_very_pictures_the_models_learned(te
             shown = svm_projection.transform(support.image.reshape(1, -1))
             assert np.linalg.norm(shown - point) == pytest.approx(support.distance, rel=1e-3, abs=1e-3)
     assert {"digit", "varied copy"} <= kinds and kinds - {"digit", "varied copy"}  # and restyled ones
+
+
+def test_nearest_distance_is_bit_for_bit_the_expanded_formula_with_the_matrix_doubled(test_digits) -> None:
+    # The verdict reads this distance on every stroke: computing it more cheaply must not move it.
+    module = importlib.import_module("mnist_app.explain.neighbours")  # the package exports a function so named
+    space = module.knn_space()
+    for digit in test_digits[0][:5]:
+        point = module.project(digit)
+        before = np.maximum(space.squared_norms - 2.0 * space.points @ point + point @ point, 0.0)
+        np.testing.assert_array_equal(module._squared_distances(space, digit), before)
+        assert module.nearest_distance(digit) == float(np.sqrt(before.min()))
