@@ -1,8 +1,9 @@
 """The drawing page: draw a digit, and the models say what it is while you draw.
 
-Layout: the canvas and its controls on the left, the chosen model's answer on the
-right (stacked on a phone, where a one-line answer also shows right under the canvas);
-below, every model's answer side by side and the images of "what the model sees".
+Layout: the canvas and its controls on the left with the images of "what the model sees"
+under them, the chosen model's answer on the right with every model's answer side by side
+under it (stacked on a phone, where a one-line answer also shows right under the canvas);
+below, the what-ifs.
 The canvas sends its picture after every stroke, which reruns this page: there is no
 Predict button.
 """
@@ -97,12 +98,13 @@ def drawing_section() -> None:
     with quick_answer:  # one element: every stroke re-sends the fragment's elements
         st.markdown(f"### Answer: {answer.label}\n\n"
                     f":small[:gray[{common.display_name(name)}, {answer.confidence:.0%} sure. More below.]]")
-    models_column, sees_column = st.columns([1, 1], gap="large")
-    with models_column:
+    # Under the canvas and under the answer, in the same two columns: a second row of columns
+    # would be three more blocks to re-send on every stroke.
+    with canvas_column:
+        show_what_the_model_sees(pipeline)
+    with answer_column:
         show_all_models(answers, name)
         taught_answers.both_answers(mnist_answers, answers, pipeline[-1].image)  # a class: MNIST's, ours
-    with sees_column:
-        show_what_the_model_sees(pipeline)
     whatif_section.render(image)
 
 

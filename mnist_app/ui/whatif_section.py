@@ -33,13 +33,12 @@ TILE = 140
 
 def render(image: np.ndarray) -> None:
     """The what-if section for the drawing ``image`` (the canvas's RGBA picture)."""
-    st.subheader(":material/science: What if…?")
+    # The heading and what the switch does in one element: re-sent on every stroke.
+    st.markdown("### :material/science: What if…?\n\n:small[:gray[Switch a preprocessing step off (or "
+                "move, turn, resize the digit) and see every model's answer change.]]")
     if not st.toggle("Try what-ifs on this drawing", key=f"{KEY}_on",
                      help="Switch preprocessing steps off, or move, turn and resize what the models see"):
-        # Off (most strokes): three elements and no fragment of its own to set up on every stroke.
-        st.caption("Switch a preprocessing step off (or move, turn, resize the digit) and see every "
-                   "model's answer change.")
-        return
+        return  # off (most strokes): two elements and no fragment of its own to set up on every stroke
     names = [name for name in common.model_names() if common.is_trained(name)]
     if not names:
         st.info("Train a model first: the what-ifs need a model to answer.")
