@@ -155,3 +155,42 @@ def test_five_students_for_twenty_seconds_every_stroke_answered_as_in_the_browse
         assert report.fragment == recording.fragment != ""
     log = log_path.read_text()
     assert "Traceback" not in log and "Exception" not in log, log[-3000:]
+
+
+def test_warm_up_lets_each_loaded_model_answer_once_before_freezing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server.models, "is_trained", lambda name: name != "svm")
+    answered: list[str] = []
+
+    def answer(name: str) -> None:
+        if name == "mlp":
+            raise RuntimeError("a model that cannot answer")
+        answered.append(name)
+
+    monkeypatch.setenv(server.FREEZE_ENV, "0")
+    assert server.warm_up(["knn", "svm", "mlp", "cnn"], load=lambda name: object(), answer=answer) == [
+        "knn", "mlp", "cnn"]
+    assert answered == ["knn", "cnn"]  # loaded ones only, a failing one skipped
+
+
+def test_first_answer_pays_the_first_calls_one_off_costs(trained_for_browser: tuple[str, ...]) -> None:
+    import importlib
+
+    space_module = importlib.import_module("mnist_app.explain.neighbours")
+    space_module._space = None
+    server.first_answer("knn")
+    assert space_module._space is not None  # the verdict's search space is built
+
+
+def test_the_script_health_check_answers_ok_once_the_server_is_warm(
+    trained_for_browser: tuple[str, ...], mnist_dir: Path, tmp_path: Path
+) -> None:
+    # docs/deploy.md: a new replica takes students once this check says "ok".
+    import urllib.request
+
+    log_path = tmp_path / "server.log"
+    env = {paths.DATA_DIR_ENV: str(mnist_dir), "STREAMLIT_SERVER_SCRIPT_HEALTH_CHECK_ENABLED": "true"}
+    with browser.streamlit_process(log_path, env=env) as (url, _process):
+        assert server.WARM_LINE not in log_path.read_text()  # nothing loads before a first run
+        with urllib.request.urlopen(f"{url}_stcore/script-health-check", timeout=90) as response:
+            assert response.read().strip() == b"ok"
+        assert server.WARM_LINE in log_path.read_text()  # the check waited for the warm-up

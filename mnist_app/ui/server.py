@@ -18,6 +18,12 @@ matters. Two things keep it low:
   ``MALLOC_ARENA_MAX=2`` would): +12 MB for 30 students instead of +210 MB, no CPU cost
   measured (docs/benchmarks.md, issue 12 round 3).
 
+- A new replica is warm before it takes students: the script health check
+  (``--server.scriptHealthCheckEnabled true``, ``GET /_stcore/script-health-check``) runs the
+  app once without a browser, which starts the warm-up and, in that run only, waits for it to
+  finish, so the check answers "ok" once the models are loaded and have each answered once
+  (docs/deploy.md).
+
 ``MNIST_APP_GC_FREEZE=0`` leaves the heap unfrozen (the load benchmark compares both);
 ``MNIST_APP_MALLOC_ARENAS=0`` leaves glibc's arenas as they are.
 """
@@ -41,6 +47,10 @@ FREEZE_ENV = "MNIST_APP_GC_FREEZE"
 #: The most malloc arenas the server's threads share (0: glibc's default, 8 per core).
 ARENAS_ENV = "MNIST_APP_MALLOC_ARENAS"
 DEFAULT_ARENAS = 2
+#: The line the server logs once it is warm (operators and the load test read it).
+WARM_LINE = "mnist-app warm"
+#: How long the script health check waits for the warm-up (Streamlit gives the check 60 s).
+HEALTH_CHECK_WAIT = 55.0
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
 
 _log = logging.getLogger(__name__)
@@ -56,14 +66,26 @@ def start_warm_up() -> None:
     it on every rerun. Does nothing outside ``streamlit run`` (e.g. under AppTest, where
     tests swap model caches and a background loader would race them).
     """
-    if _started.is_set() or not under_streamlit_run():
+    if not under_streamlit_run():
         return
-    with _start_lock:
-        if _started.is_set():
-            return
-        _started.set()
-        limit_malloc_arenas()
-        threading.Thread(target=_warm_up_all, name="mnist-app-warm-up", daemon=True).start()
+    if not _started.is_set():
+        with _start_lock:
+            if not _started.is_set():
+                _started.set()
+                limit_malloc_arenas()
+                threading.Thread(target=_warm_up_all, name="mnist-app-warm-up", daemon=True).start()
+    if not _browser_behind_this_run():  # the script health check: "ok" only once warm
+        wait_until_warm(HEALTH_CHECK_WAIT)
+
+
+def _browser_behind_this_run() -> bool:
+    """Whether a browser's request started this run (the script health check has no headers)."""
+    import streamlit as st
+
+    try:
+        return len(st.context.headers) > 0
+    except Exception:  # no script run context at all: nobody to make wait
+        return True
 
 
 def limit_malloc_arenas() -> bool:
@@ -89,7 +111,21 @@ def under_streamlit_run() -> bool:
 
 def _warm_up_all() -> None:
     names = common.model_names()
-    warm_up(warm_up_order(names, common.default_model(names)))
+    loaded = warm_up(warm_up_order(names, common.default_model(names)), answer=first_answer)
+    print(f"{WARM_LINE}: {len(loaded)} models loaded and answered once", file=sys.stderr, flush=True)
+
+
+def first_answer(name: str) -> None:
+    """Model ``name`` answers a blank digit once: its first call's one-off costs (PyTorch's first
+    forward pass, the verdict's search space for the k-NN model) are paid before any student's."""
+    import numpy as np
+
+    from mnist_app.explain.neighbours import KNN_MODEL, knn_space
+
+    with models.one_native_thread():
+        models.predict_digits(np.zeros((28, 28), dtype=np.float32), name)
+        if name == KNN_MODEL:
+            knn_space()
 
 
 def warm_up_order(names: Sequence[str], first: str | None) -> list[str]:
@@ -98,11 +134,13 @@ def warm_up_order(names: Sequence[str], first: str | None) -> list[str]:
     return list(ordered)
 
 
-def warm_up(names: Sequence[str], *, load: Callable[[str], object] = models.get_model) -> list[str]:
-    """Load each trained model of ``names`` (never trains one), then freeze the heap.
+def warm_up(names: Sequence[str], *, load: Callable[[str], object] = models.get_model,
+            answer: Callable[[str], object] | None = None) -> list[str]:
+    """Load each trained model of ``names`` (never trains one), let each ``answer`` once if
+    given, then freeze the heap.
 
-    Returns the names loaded. A model that fails to load is logged and skipped: the page
-    that needs it will say why.
+    Returns the names loaded. A model that fails to load (or answer) is logged and skipped:
+    the page that needs it will say why.
     """
     loaded = []
     for name in names:
@@ -112,6 +150,11 @@ def warm_up(names: Sequence[str], *, load: Callable[[str], object] = models.get_
                 loaded.append(name)
         except Exception:  # a broken cache file must not stop the other models loading
             _log.exception("warm-up: could not load model %s", name)
+    for name in loaded if answer is not None else []:
+        try:
+            answer(name)
+        except Exception:
+            _log.exception("warm-up: model %s could not answer", name)
     freeze_heap()
     _ready.set()
     return loaded
