@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from mnist_app import models
-from mnist_app.testing import browser, handwriting, load_client, nginx
+from mnist_app.testing import browser, handwriting, load_client, load_timeline, nginx
 from mnist_app.testing.processes import cpu_clock, server_usage, wait_until_quiet
 
 
@@ -79,6 +79,7 @@ class BrowserProbe(threading.Thread):
         super().__init__(daemon=True)
         self.url, self.model, self.delay = url, model, delay
         self.page_load = self.answer = float("nan")
+        self.opened_at = self.drawn_at = float("nan")  # time.monotonic() of its visit
         self.error = ""
 
     def run(self) -> None:
@@ -91,6 +92,7 @@ class BrowserProbe(threading.Thread):
                 page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
                 page.set_default_timeout(60_000)
                 time.sleep(self.delay)
+                self.opened_at = time.monotonic()
                 self.page_load = self._timed(lambda: (page.goto(self.url),
                                                       page.locator(browser.CANVAS).wait_for()))
                 browser.wait_until_idle(page)
@@ -101,6 +103,7 @@ class BrowserProbe(threading.Thread):
                 browser.expect(page.locator(browser.ANSWER)).to_contain_text(" says ", timeout=60_000)
                 browser.wait_until_idle(page)
                 answer = browser.expect(page.locator(browser.ANSWER))
+                self.drawn_at = time.monotonic()
                 self.answer = self._timed(lambda: (browser.mouse_stroke(page, strokes[1]),
                                                    answer.to_contain_text(" says 4", timeout=60_000)))
                 chromium.close()
@@ -116,8 +119,9 @@ class BrowserProbe(threading.Thread):
         return time.monotonic() - started
 
 
-def measure(students: int, args: argparse.Namespace, recording: handwriting.Recording, log_dir: Path) -> str:
-    """Fresh server(s), N students: one Markdown row."""
+def measure(students: int, args: argparse.Namespace, recording: handwriting.Recording,
+            log_dir: Path) -> tuple[str, str]:
+    """Fresh server(s), N students: one Markdown row, and the run second by second (a table)."""
     defaults = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true", "MNIST_APP_GC_FREEZE": "0"}
     env = defaults if args.streamlit_defaults else {}
     logs = [log_dir / f"server-{students}-{replica}.log" for replica in range(args.replicas)]
@@ -145,8 +149,11 @@ def measure(students: int, args: argparse.Namespace, recording: handwriting.Reco
         if probe:
             probe.start()
         client_cpu = time.process_time()
+        timeline = load_timeline.Sampler(pids).start()
+        class_started = time.monotonic()
         reports = asyncio.run(load_client.class_of(urls, recording, behaviour, students))
         client_cpu = time.process_time() - client_cpu
+        timeline.stop()
         cpu_end, rss_end = total_usage(pids)
         if probe:
             probe.join(120)
@@ -171,7 +178,11 @@ def measure(students: int, args: argparse.Namespace, recording: handwriting.Reco
            f"{answered:.1f} | {client_cpu / args.duration:.2f} | {'Traceback' in log} |")
     for error in sorted(set(errors))[:5]:
         print(f"  error ({errors.count(error)}x): {error}")
-    return row
+    marks = {"browser opens the page": probe.opened_at, "browser draws": probe.drawn_at} if probe else {}
+    seconds = load_timeline.table([report.latencies for report in reports],
+                                  [index % len(urls) for index in range(students)],
+                                  timeline.samples, class_started, marks=marks)
+    return row, seconds
 
 
 def _ports(urls: list[str]) -> list[int]:
@@ -239,8 +250,15 @@ def main() -> None:
           f"{args.duration:.0f} s, a stroke every {args.interval:.1f} s; logs in {log_dir}")
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
     print(HEADER, flush=True)
+    timelines = []
     for students in (int(count) for count in args.students.split(",")):
-        print(measure(students, args, recording, log_dir), flush=True)
+        row, seconds = measure(students, args, recording, log_dir)
+        print(row, flush=True)
+        timelines.append((students, seconds))
+    for students, seconds in timelines:
+        if students > 1:
+            print(f"\n{students} students, by when each stroke was due (s from the class's start):")
+            print(seconds)
     load = os.getloadavg()
     print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
