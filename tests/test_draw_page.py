@@ -288,3 +288,18 @@ def test_model_cards_are_one_html_element_that_marks_the_chosen_one_and_escapes_
     assert "<div class='model-card card_b chosen'><div class='card-name'><strong>B</strong></div>" in cards
     assert "<div class='model-card card_a'>" in cards and cards.count("no majority") == 1
     assert cards.count("<div class='card-digit'>7</div>") == 2 and cards.count("91% sure") == 2
+
+
+def test_the_pen_settings_sit_above_the_canvas_and_change_it() -> None:
+    # Outside the drawing's fragment (a stroke does not re-send them); a change reruns the page.
+    at = run_page()
+    at.slider(key="pen_width").set_value(40).run()
+    at.toggle(key="big_canvas").set_value(True).run()
+    assert not at.exception
+    [canvas] = at.get("bidi_component")
+    settings = json.loads(canvas.proto.json)
+    assert settings["strokeWidth"] == 40
+    assert settings["canvasWidth"] == settings["canvasHeight"] == draw_page.PROJECTOR_CANVAS
+    at.toggle(key="number_mode").set_value(True).run()  # the whole-number canvas has its own pen
+    assert not at.exception
+    assert [slider.key for slider in at.slider if slider.key == "pen_width"] == []

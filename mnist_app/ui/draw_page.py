@@ -60,10 +60,25 @@ def render() -> None:
     """The whole page (the entry point ``st.Page`` runs)."""
     st.html(PAGE_CSS)
     st.title(":material/draw: Draw a digit")
-    if st.toggle("Whole number (wide canvas)", key=number_canvas.TOGGLE_KEY):
+    with st.container(horizontal=True, key="page_controls"):
+        whole_number = st.toggle("Whole number (wide canvas)", key=number_canvas.TOGGLE_KEY)
+        if not whole_number:
+            pen_settings()
+    if whole_number:
         number_canvas.render()  # several digits, read as one number
         return
     drawing_section()
+
+
+def pen_settings() -> None:
+    """The pen's width and a big canvas for a projector, in a popover.
+
+    Outside the drawing's fragment: they change rarely (a change reruns the page), while
+    every stroke re-sends the fragment's elements.
+    """
+    with st.popover("Pen", icon=":material/edit:"):
+        st.slider("Pen width", min_value=8, max_value=60, value=DEFAULT_PEN, step=2, key="pen_width")
+        st.toggle("Big canvas (projector)", key="big_canvas")
 
 
 @st.fragment
@@ -112,7 +127,7 @@ def drawing_section() -> None:
 
 
 def drawing_canvas() -> np.ndarray | None:
-    """The canvas with Undo, Clear and pen settings; its RGBA picture, or None while it is blank."""
+    """The canvas with Undo and Clear; its RGBA picture, or None while it is blank."""
     from streamlit_drawable_canvas import st_canvas  # imports only inside a Streamlit runtime
 
     side = PROJECTOR_CANVAS if st.session_state.get("big_canvas", False) else PHONE_CANVAS
@@ -137,9 +152,6 @@ def drawing_canvas() -> np.ndarray | None:
     with st.container(horizontal=True, key="canvas_buttons"):
         st.button("Undo", icon=":material/undo:", on_click=undo_last_stroke, disabled=not has_strokes)
         st.button("Clear", icon=":material/delete:", on_click=clear_canvas)
-        with st.popover("Pen", icon=":material/edit:"):
-            st.slider("Pen width", min_value=8, max_value=60, value=DEFAULT_PEN, step=2, key="pen_width")
-            st.toggle("Big canvas (projector)", key="big_canvas")
     if not has_strokes:
         return None  # a canvas without strokes still sends a (black) picture
     return result.image_data
