@@ -5,7 +5,8 @@
 First a real Chromium draws eight handwritten digits and the canvas values it sent are
 recorded (:mod:`mnist_app.testing.handwriting`). Then, for each N, a fresh server is
 started and measured: the time from its start to the first answer, the server's CPU per
-stroke rerun (one student, one stroke at a time), then N students (:mod:`mnist_app.testing.
+stroke rerun (one student, one stroke at a time), then, once every server is warm (its
+script health check, docs/deploy.md) and has shown each page once, N students (:mod:`mnist_app.testing.
 load_client`) each sending a stroke every ``--interval`` seconds for ``--duration`` seconds,
 pressing Clear after each digit and now and then switching model or page. With 30 or more
 students a real Chromium also opens the page and draws a digit halfway through.
@@ -30,6 +31,7 @@ import statistics
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,24 @@ async def first_answer(url: str, recording: handwriting.Recording) -> float:
                                session.widget("canvas", json=recording.digits[0].strokes[0])])
     await session.close()
     return run.answered_at if run.answered_at is not None else float("nan")
+
+
+def wait_until_warm(url: str) -> None:
+    """The script health check: it answers once the server has loaded its models and let each
+    answer once (``mnist_app.ui.server``; the servers here run with the check enabled)."""
+    with urllib.request.urlopen(f"{url}_stcore/script-health-check", timeout=120) as response:
+        if response.read().strip() != b"ok":
+            raise RuntimeError(f"{url}: the script health check failed")
+
+
+async def visit_every_page(url: str) -> None:
+    """Open the app and look at each page once: each page's first run in a process (its imports,
+    its figures) is then paid before the class, as a teacher trying the app would."""
+    session = load_client.AppSession(url)
+    await session.open()
+    for page in sorted(session.pages):
+        await session.rerun([], page=page)
+    await session.close()
 
 
 async def cpu_per_rerun(url: str, pid: int, recording: handwriting.Recording,
@@ -123,15 +143,22 @@ def measure(students: int, args: argparse.Namespace, recording: handwriting.Reco
             log_dir: Path) -> tuple[str, str]:
     """Fresh server(s), N students: one Markdown row, and the run second by second (a table)."""
     defaults = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true", "MNIST_APP_GC_FREEZE": "0"}
-    env = defaults if args.streamlit_defaults else {}
+    health_check = {"STREAMLIT_SERVER_SCRIPT_HEALTH_CHECK_ENABLED": "true"}  # wait_until_warm
+    env = {**(defaults if args.streamlit_defaults else {}), **health_check}
     logs = [log_dir / f"server-{students}-{replica}.log" for replica in range(args.replicas)]
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         servers = [stack.enter_context(browser.streamlit_process(log, env)) for log in logs]
         urls, pids = [url for url, _ in servers], [server.pid for _, server in servers]
         answered = asyncio.run(first_answer(urls[0], recording)) - started
-        for url in urls[1:]:  # a replica loads its models when its first page runs
+        # The students come once every replica is warm (docs/deploy.md: a replica takes students
+        # once its script health check says so) and has answered and shown each page once.
+        for url in urls:
+            wait_until_warm(url)
+        for url in urls[1:]:
             asyncio.run(first_answer(url, recording))
+        for url in urls:
+            asyncio.run(visit_every_page(url))
         for pid in pids:
             wait_until_quiet(pid)
         per_rerun, per_rerun_ticks = asyncio.run(cpu_per_rerun(urls[0], pids[0], recording))
