@@ -91,7 +91,7 @@ def test_voters_and_support_vectors_show_the_very_pictures_the_models_learned(te
 
 def test_nearest_distance_is_bit_for_bit_the_expanded_formula_with_the_matrix_doubled(test_digits) -> None:
     # The verdict reads this distance on every stroke: computing it more cheaply must not move it.
-    module = importlib.import_module("mnist_app.explain.neighbours")  # the package exports a function so named
+    module = importlib.import_module("mnist_app.explain.neighbours")  # (explain.neighbours is a function)
     space = module.knn_space()
     for digit in test_digits[0][:5]:
         point = module.project(digit)
