@@ -28,9 +28,9 @@ import numpy as np
 from mnist_app import oversegment, segment
 from mnist_app.data import load_mnist
 from mnist_app.models import store, training
-from mnist_app.photos import padded
-from mnist_app.preprocess.ink import INK_FLOOR, EmptyDrawingError
-from mnist_app.preprocess.pipeline import PREPROCESS_VERSION, to_mnist
+from mnist_app.photos import pieces_to_mnist
+from mnist_app.preprocess.ink import INK_FLOOR
+from mnist_app.preprocess.pipeline import PREPROCESS_VERSION
 
 Progress = Callable[[float, str], None]
 Run = tuple[tuple[int, int], segment.DigitPiece]
@@ -55,16 +55,11 @@ _lock = threading.Lock()
 def readable_runs(parts: oversegment.Atoms, whole_blobs: bool = True) -> tuple[list[Run], np.ndarray]:
     """The runs of atoms worth reading as one digit, and the 28x28 digit each makes (m, 28, 28);
     ``whole_blobs``: see ``oversegment.candidates`` (the scorer learns without those rare pieces)."""
-    runs, images = [], []
-    for run, piece in oversegment.candidates(parts, whole_blobs).items():
-        if oversegment.size_prior(parts, piece) + oversegment.cut_cost(parts, *run) < HOPELESS:
-            continue  # far too short to be a digit, whatever the model says: not worth reading
-        try:
-            images.append(to_mnist(padded(piece.ink)))
-        except EmptyDrawingError:  # only specks once cropped
-            continue
-        runs.append((run, piece))
-    return runs, np.stack(images) if images else np.zeros((0, 28, 28), np.float32)
+    # Far too short to be a digit, whatever the model says: not worth reading.
+    worth = [(run, piece) for run, piece in oversegment.candidates(parts, whole_blobs).items()
+             if oversegment.size_prior(parts, piece) + oversegment.cut_cost(parts, *run) >= HOPELESS]
+    images, kept = pieces_to_mnist([piece.ink for _, piece in worth])
+    return [worth[index] for index in kept], images
 
 
 def features(parts: oversegment.Atoms, runs: list[Run], images: np.ndarray) -> np.ndarray:
@@ -181,7 +176,7 @@ def _chunk_pieces(images: np.ndarray, start: int, count: int) -> tuple[np.ndarra
         placed, _, height = photos.layout_digits(handwriting, rng, pen_ratio, "ink")
         ink, owners = _draw_line(placed, height, pen_ratio, float(rng.uniform(36, 48)))
         try:
-            parts = oversegment.atoms(ink)
+            parts = oversegment.atoms(ink, edge_strokes=False)  # round 3's pieces, whatever the reader cuts
         except ValueError:
             continue
         runs, pieces = readable_runs(parts, whole_blobs=False)
