@@ -22,7 +22,7 @@ from collections import Counter
 
 import numpy as np
 
-from mnist_app import models, numbers, photos, synth
+from mnist_app import models, numbers, oversegment, photos, synth
 from mnist_app.preprocess import to_mnist
 
 
@@ -137,7 +137,10 @@ def main() -> None:
                         help="choose digits as round 2 did, without the one-digit-or-not scorer's opinion")
     parser.add_argument("--without-second-look", action="store_true",
                         help="choose digits as round 3 did (no second model, no moved copies)")
+    parser.add_argument("--edge-strokes", action="store_true",
+                        help="also cut beside a thin upright stroke at a blob's edge (round 5's experiment)")
     args = parser.parse_args()
+    oversegment.EDGE_STROKES = args.edge_strokes
     name = args.model or numbers.best_model()
     if args.without_scorer:
         numbers.SINGLE_WEIGHT = numbers.SINGLE_BONUS = 0.0

@@ -26,6 +26,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.transform import resize
 
+from mnist_app.edge_strokes import edge_cuts, with_edge_cuts
 from mnist_app.preprocess.ink import INK_FLOOR, EmptyDrawingError
 from mnist_app.segment import MAX_DIGITS, SPECK_AREA, Box, DigitPiece, too_many
 
@@ -49,6 +50,9 @@ STROKE_CUT = 1.0
 #: Separate pieces closer than this share of the height are parted at the cost of a cut
 #: through the strokes that come that close (a pen lifted mid-digit leaves such a gap).
 NEAR_GAP = 0.05
+#: Cut beside a thin upright stroke at a blob's edge too (``edge_strokes``)? Off: with the choice
+#: as tuned it read fewer numbers right (docs/benchmarks.md, issue 18, round 5).
+EDGE_STROKES = False
 #: A run of atoms wider than this times the line's height is not one digit.
 MAX_DIGIT_ASPECT = 1.35
 #: ... unless the run is one whole stroke cut apart (a 0 written flat and wide), up to this.
@@ -85,8 +89,10 @@ class Atoms:
         return len(self.boxes)
 
 
-def atoms(ink: np.ndarray) -> Atoms:
-    """The ink's atoms (see the module docstring).
+def atoms(ink: np.ndarray, edge_strokes: bool | None = None) -> Atoms:
+    """The ink's atoms (see the module docstring); ``edge_strokes``: also cut beside a thin
+    upright stroke at the edge of a wide blob (``edge_strokes.edge_cuts``: a 1 against its
+    neighbour), by default ``EDGE_STROKES``.
 
     Raises ``EmptyDrawingError`` when there is no ink and ``ValueError`` when there are far
     more marks than a number has digits.
@@ -100,7 +106,10 @@ def atoms(ink: np.ndarray) -> Atoms:
         rows, cols = slices[label - 1]
         own = components[rows, cols] == label
         own_ink = np.where(own, ink[rows, cols], 0.0)
-        paths = _least_ink_paths(own_ink, height) if cols.stop - cols.start > CUT_ASPECT * height else []
+        wide = cols.stop - cols.start > CUT_ASPECT * height
+        paths = _least_ink_paths(own_ink, height) if wide else []
+        if wide and (EDGE_STROKES if edge_strokes is None else edge_strokes):
+            paths = with_edge_cuts(paths, edge_cuts(own, height), CUT_SPACING * height / 2)
         region = _regions(own.shape, paths)
         used = np.unique(region[own])
         renumbered = np.zeros(len(paths) + 2, np.int32)
