@@ -140,3 +140,33 @@ def test_the_upload_limit_is_10_mb_in_the_app_config() -> None:
     config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit/config.toml").read_text())
     assert config["server"]["maxUploadSize"] == 10
     assert photo_files.MAX_UPLOAD_BYTES == 10 * 1024 * 1024
+
+
+def test_pieces_are_made_into_the_same_digits_as_to_mnist_one_by_one() -> None:
+    rng = np.random.default_rng(5)
+    sample = next(synth.photos.iter_paper_photos(1, seed=3, digits=3))
+    ink = photo.photo_ink(photo_files.load_photo(sample.jpeg)[0])
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    line = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    pieces = [line[:, start : start + int(rng.integers(8, 60))] for start in range(0, line.shape[1] - 8, 23)]
+    pieces.append(np.zeros((20, 20), np.float32))  # no ink: left out
+    images, kept = photos.pieces_to_mnist(pieces)
+    expected = []
+    for index, piece in enumerate(pieces):
+        try:
+            expected.append((index, preprocess.to_mnist(photos.padded(piece))))
+        except preprocess.EmptyDrawingError:
+            continue
+    assert kept == [index for index, _ in expected] and len(kept) >= 3 and len(pieces) - 1 not in kept
+    np.testing.assert_allclose(images, np.stack([digit for _, digit in expected]), atol=1e-6)
+
+
+def test_padded_frames_the_ink_like_np_pad() -> None:
+    ink = np.arange(12, dtype=np.float32).reshape(3, 4) + 1
+    framed = photos.padded(ink)
+    assert framed.shape == (28, 28) and framed.dtype == ink.dtype
+    rows, cols = np.flatnonzero(framed.any(axis=1)), np.flatnonzero(framed.any(axis=0))
+    np.testing.assert_array_equal(framed[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], ink)
+    assert (rows[0], cols[0]) == (12, 12)
+    wide = photos.padded(np.ones((10, 100), np.float32))
+    assert wide.shape == (max(10 + 2 * 15, 28), 130)
