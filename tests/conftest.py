@@ -102,9 +102,12 @@ def browser() -> Iterator[Any]:
         _skip_or_fail(f"Debian chromium not found at {CHROMIUM}: install it (`make browser`, "
                       "i.e. apt-get install chromium) to run the browser tests")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _skip_or_fail("playwright is not installed: pip install -e '.[test]'")
+    # `expect` waits 5 s by default, whatever the page's timeout: a first answer on a busy
+    # 2-core machine can take longer (a patience limit, not a timing target).
+    expect.set_options(timeout=30_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
