@@ -133,7 +133,53 @@ def line_candidates(parts: oversegment.Atoms, name: str) -> Candidates:
                     + oversegment.cut_cost(parts, *run) for index, (run, piece) in enumerate(runs)]
     found = Candidates(runs, images, answers, np.asarray(shape_scores),
                        digit_or_not.probability_single(parts, runs, images))
-    return replace(found, second=second_look(found, name))
+    return replace(found, second=pruned_second_look(parts, found, name))
+
+
+def pruned_second_look(parts: oversegment.Atoms, found: Candidates, name: str) -> np.ndarray:
+    """``second_look`` of the candidates that can still be part of the best reading, -inf for
+    the others: the same choice as looking at all of them, for less work (branch and bound).
+
+    A second look only lowers a score (its terms are weighted logs of probabilities), so once
+    the best reading without it has been looked at again, a candidate whose best reading
+    without it falls short of that total cannot win.
+    """
+    base = candidate_scores(found)
+    first = np.asarray(choose(parts, found.runs, base), int)
+    second = second_look(found, name, first)
+    reached = _best_totals(parts, found.runs, base + second)[0][parts.count]
+    ahead, behind = _best_totals(parts, found.runs, base)
+    spans = np.array([run for run, _ in found.runs])
+    bounds = ahead[spans[:, 0] - 1] + base + behind[spans[:, 1]]
+    rest = np.setdiff1d(np.flatnonzero(bounds >= reached - 1e-9), first)
+    if len(rest):
+        second[rest] = second_look(found, name, rest)[rest]
+    return second
+
+
+def _best_totals(parts: oversegment.Atoms, runs: list[tuple[tuple[int, int], segment.DigitPiece]],
+                 scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The best total score of reading atoms 1..j (ahead[j]) and atoms j+1..count (behind[j]),
+    as ``choose`` adds them up (dots and dashes may be left out at ``SKIP_MARK``)."""
+    ahead = np.full(parts.count + 1, -np.inf)
+    behind = np.full(parts.count + 1, -np.inf)
+    ahead[0] = behind[parts.count] = 0.0
+    by_end: dict[int, list[int]] = {}
+    by_first: dict[int, list[int]] = {}
+    for index, ((first, last), _) in enumerate(runs):
+        by_end.setdefault(last, []).append(index)
+        by_first.setdefault(first, []).append(index)
+    for end in range(1, parts.count + 1):
+        if oversegment.is_mark(parts, end):
+            ahead[end] = ahead[end - 1] + SKIP_MARK
+        for index in by_end.get(end, []):
+            ahead[end] = max(ahead[end], ahead[runs[index][0][0] - 1] + scores[index])
+    for first in range(parts.count, 0, -1):
+        if oversegment.is_mark(parts, first):
+            behind[first - 1] = behind[first] + SKIP_MARK
+        for index in by_first.get(first, []):
+            behind[first - 1] = max(behind[first - 1], scores[index] + behind[runs[index][0][1]])
+    return ahead, behind
 
 
 def candidate_scores(found: Candidates) -> np.ndarray:
@@ -145,16 +191,21 @@ def candidate_scores(found: Candidates) -> np.ndarray:
     return scores if found.second is None else scores + found.second
 
 
-def second_look(found: Candidates, name: str) -> np.ndarray:
+def second_look(found: Candidates, name: str, among: np.ndarray | None = None) -> np.ndarray:
     """The weighted log probabilities that the answer stands on a second look (m,): by a second
     model (``SECOND_OPINION``, when trained and not ``name`` itself) and by ``name`` on copies
     of the digit moved sideways (``SHIFTS``: least and mean; ``SHIFT_TOLERANT`` models only).
     Candidates scoring below ``SECOND_LOOK`` keep their own answer's probability as if it had
-    stood (they rarely win)."""
+    stood (they rarely win). ``among``: only these candidates (indices) are looked at, the
+    others get -inf; by default all."""
+    among = np.arange(len(found.answers)) if among is None else np.asarray(among, int)
+    if len(among) == 0:
+        return np.full(len(found.answers), -np.inf)
     labels = found.answers.argmax(axis=1)
     own = np.log(np.maximum(found.answers.max(axis=1), 1e-6))
-    second = (STABLE_MEAN_WEIGHT + STABLE_LEAST_WEIGHT) * own
-    looked = np.flatnonzero(candidate_scores(found) >= SECOND_LOOK)
+    second = np.full(len(labels), -np.inf)
+    second[among] = (STABLE_MEAN_WEIGHT + STABLE_LEAST_WEIGHT) * own[among]
+    looked = among[candidate_scores(found)[among] >= SECOND_LOOK]
     if len(looked) and STABLE_MEAN_WEIGHT + STABLE_LEAST_WEIGHT > 0 and name in SHIFT_TOLERANT:
         images = found.images[looked]
         moved = np.concatenate([np.roll(images, shift, axis=(1, 2)) for shift in SHIFTS])
@@ -163,8 +214,9 @@ def second_look(found: Candidates, name: str) -> np.ndarray:
         second[looked] = (STABLE_MEAN_WEIGHT * np.log(stood.mean(axis=0))
                           + STABLE_LEAST_WEIGHT * np.log(stood.min(axis=0)))
     if SECOND_WEIGHT and SECOND_OPINION != name and models.is_trained(SECOND_OPINION):
-        opinion = models.predict_digits(found.images, SECOND_OPINION)[np.arange(len(labels)), labels]
-        second = second + SECOND_WEIGHT * np.log(np.maximum(opinion, 1e-6))
+        opinion = models.predict_digits(found.images[among], SECOND_OPINION)
+        opinion = opinion[np.arange(len(among)), labels[among]]
+        second[among] += SECOND_WEIGHT * np.log(np.maximum(opinion, 1e-6))
     return second
 
 

@@ -84,3 +84,46 @@ def test_models_that_do_not_tolerate_moves_are_not_moved(test_digits, monkeypatc
     asked.clear()
     numbers.second_look(candidates(wholes, "cnn"), "cnn")
     assert ("cnn", 4 * len(numbers.SHIFTS)) in asked
+
+
+def photo_lines(count: int) -> list:
+    """The atoms and candidates (without a second look) of ``count`` 4-digit photos, as the reader
+    makes them."""
+    from mnist_app import oversegment
+    from mnist_app.preprocess.photo import photo_ink
+    from mnist_app.preprocess.photo_files import load_photo
+
+    lines = []
+    for sample in synth.photos.iter_paper_photos(count, seed=18, digits=4):
+        ink = photo_ink(load_photo(sample.jpeg)[0])
+        ink[ink < 0.05] = 0.0
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        inked = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        parts = oversegment.atoms(oversegment.at_line_height(inked)[0])
+        lines.append((parts, numbers.replace(numbers.line_candidates(parts, "cnn"), second=None)))
+    return lines
+
+
+def test_pruned_second_look_chooses_as_looking_at_every_candidate(test_digits, monkeypatch) -> None:
+    looked: list[int] = []
+    real = numbers.second_look
+
+    def counted(found: numbers.Candidates, name: str, among: np.ndarray | None = None) -> np.ndarray:
+        looked.append(len(found.answers) if among is None else len(among))
+        return real(found, name, among)
+
+    lines = photo_lines(6)
+    monkeypatch.setattr(numbers, "second_look", counted)
+    total = 0
+    for parts, found in lines:
+        every = numbers.candidate_scores(numbers.replace(found, second=real(found, "cnn")))  # not counted
+        pruned = numbers.pruned_second_look(parts, found, "cnn")
+        pruned = numbers.candidate_scores(numbers.replace(found, second=pruned))
+        assert numbers.choose(parts, found.runs, pruned) == numbers.choose(parts, found.runs, every)
+        chosen = numbers.choose(parts, found.runs, every)
+        np.testing.assert_allclose(pruned[chosen], every[chosen], atol=1e-4)  # the winners were looked at
+        ahead, behind = numbers._best_totals(parts, found.runs, every)
+        np.testing.assert_allclose(ahead[parts.count], every[chosen].sum(), atol=1e-4)
+        np.testing.assert_allclose(behind[0], ahead[parts.count], atol=1e-4)
+        total += len(found.answers)
+    assert sum(looked) < 0.8 * total, (sum(looked), total)  # fewer candidates looked at again
