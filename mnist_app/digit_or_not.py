@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from mnist_app import oversegment, segment
+from mnist_app import cut_paths, oversegment, segment
 from mnist_app.data import load_mnist
 from mnist_app.models import store, training
 from mnist_app.photos import pieces_to_mnist
@@ -222,7 +222,8 @@ def _whole_digit(parts: oversegment.Atoms, runs: list[Run], owners: np.ndarray) 
 
 def _segment_settings() -> dict[str, float]:
     """The segmentation settings that shape the pieces the scorer learns from."""
-    return {name: getattr(oversegment, name) for name in (
+    settings = {**vars(cut_paths), **vars(oversegment)}  # the path search's own settings are in cut_paths
+    return {name: settings[name] for name in (
         "LINE_HEIGHT", "CUT_ASPECT", "CUT_MARGIN", "CUT_STEP", "CUT_REACH", "CUT_SPACING", "INK_COST",
         "INK_PIXEL_COST", "SIDE_STEP_COST", "NEAR_GAP", "MAX_DIGIT_ASPECT", "MAX_RUN")}
 

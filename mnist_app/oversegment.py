@@ -26,6 +26,8 @@ import numpy as np
 from scipy import ndimage
 from skimage.transform import resize
 
+from mnist_app import cut_paths
+from mnist_app.cut_paths import CUT_SPACING
 from mnist_app.edge_strokes import edge_cuts, with_edge_cuts
 from mnist_app.preprocess.ink import INK_FLOOR, EmptyDrawingError
 from mnist_app.segment import MAX_DIGITS, SPECK_AREA, Box, DigitPiece, too_many
@@ -34,17 +36,6 @@ from mnist_app.segment import MAX_DIGITS, SPECK_AREA, Box, DigitPiece, too_many
 LINE_HEIGHT = 48
 #: A component wider than this times the line's height may hold touching digits: it is cut.
 CUT_ASPECT = 0.45
-#: Cuts start and end at least this share of the height inside the component's sides ...
-CUT_MARGIN = 0.12
-#: ... are searched around columns this far apart, each within this reach of its column ...
-CUT_STEP = 0.05
-CUT_REACH = 0.2
-#: ... and the kept ones are the least inked among neighbours this far apart (share of the height).
-CUT_SPACING = 0.1
-#: A path's cost per stroke entered, per pixel of ink along it, per step sideways (keeps it straight).
-INK_COST = 10.0
-INK_PIXEL_COST = 0.3
-SIDE_STEP_COST = 0.15
 #: The log cost of cutting through one stroke (a digit is rarely cut where touching ones part).
 STROKE_CUT = 1.0
 #: Separate pieces closer than this share of the height are parted at the cost of a cut
@@ -53,6 +44,8 @@ NEAR_GAP = 0.05
 #: Cut beside a thin upright stroke at a blob's edge too (``edge_strokes``)? Off: with the choice
 #: as tuned it read fewer numbers right (docs/benchmarks.md, issue 18, round 5).
 EDGE_STROKES = False
+#: Cut along slanted bands too (``cut_paths.slanted_paths``: a 1 leaning into its neighbour)?
+SLANTED_CUTS = False
 #: A run of atoms wider than this times the line's height is not one digit.
 MAX_DIGIT_ASPECT = 1.35
 #: ... unless the run is one whole stroke cut apart (a 0 written flat and wide), up to this.
@@ -89,7 +82,7 @@ class Atoms:
         return len(self.boxes)
 
 
-def atoms(ink: np.ndarray, edge_strokes: bool | None = None) -> Atoms:
+def atoms(ink: np.ndarray, edge_strokes: bool | None = None, slanted: bool | None = None) -> Atoms:
     """The ink's atoms (see the module docstring); ``edge_strokes``: also cut beside a thin
     upright stroke at the edge of a wide blob (``edge_strokes.edge_cuts``: a 1 against its
     neighbour), by default ``EDGE_STROKES``.
@@ -107,15 +100,17 @@ def atoms(ink: np.ndarray, edge_strokes: bool | None = None) -> Atoms:
         own = components[rows, cols] == label
         own_ink = np.where(own, ink[rows, cols], 0.0)
         wide = cols.stop - cols.start > CUT_ASPECT * height
-        paths = _least_ink_paths(own_ink, height) if wide else []
+        paths = cut_paths.least_ink_paths(own_ink, height) if wide else []
         if wide and (EDGE_STROKES if edge_strokes is None else edge_strokes):
             paths = with_edge_cuts(paths, edge_cuts(own, height), CUT_SPACING * height / 2)
-        region = _regions(own.shape, paths)
+        if wide and (SLANTED_CUTS if slanted is None else slanted):
+            paths = cut_paths.ordered(paths + cut_paths.slanted_paths(own_ink, height, paths), height)
+        region = cut_paths.regions(own.shape, paths)
         used = np.unique(region[own])
         renumbered = np.zeros(len(paths) + 2, np.int32)
         renumbered[used] = np.arange(next_label, next_label + len(used))
         pieces[rows, cols] = np.where(own, renumbered[region], pieces[rows, cols])
-        crossed = [_strokes_crossed(own, path) for path in paths]
+        crossed = [cut_paths.strokes_crossed(own, path) for path in paths]
         for left, right in zip(used[:-1], used[1:], strict=True):  # paths left..right-1 part them
             joins[(int(renumbered[left]), int(renumbered[right]))] = max(crossed[left - 1 : right - 1])
         next_label += len(used)
@@ -145,21 +140,6 @@ def _near_pieces(pieces: np.ndarray, count: int, height: float,
             if strokes:
                 near[(first, other)] = strokes
     return near
-
-
-def _regions(shape: tuple[int, int], paths: list[np.ndarray]) -> np.ndarray:
-    """Each pixel of a component -> 1 + the number of cut paths left of (or on) it."""
-    columns = np.arange(shape[1])[None, :]
-    region = np.ones(shape, np.int32)
-    for path in paths:
-        region += columns >= path[:, None]
-    return region
-
-
-def _strokes_crossed(own: np.ndarray, path: np.ndarray) -> int:
-    """How many strokes a cut path crosses: runs of ink along it, top to bottom."""
-    on_ink = own[np.arange(len(path)), np.minimum(path, own.shape[1] - 1)]
-    return int(np.count_nonzero(on_ink[1:] & ~on_ink[:-1]) + on_ink[0])
 
 
 def at_line_height(ink: np.ndarray, line_height: int = LINE_HEIGHT) -> tuple[np.ndarray, float]:
@@ -198,56 +178,6 @@ def _components(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         cols = slices[label - 1][1]
         height = max(height, int(bottom[cols].max() - top[cols].min() + 1))
     return components, kept, float(height)
-
-
-def _least_ink_paths(own_ink: np.ndarray, height: float) -> list[np.ndarray]:
-    """Top-to-bottom cut paths (one column per row) crossing little ink, left to right, not crossing.
-
-    A path is searched in a band around each of many columns (it may slant and wind between
-    strokes, but not go round a whole digit); the paths whose ink is least among their
-    neighbours' are kept.
-    """
-    rows, width = own_ink.shape
-    margin, reach = max(1, int(CUT_MARGIN * height)), max(2, int(CUT_REACH * height))
-    centres = np.arange(margin, width - margin, max(1, int(CUT_STEP * height)))
-    if len(centres) == 0:
-        return []
-    columns = np.arange(width)
-    outside = (np.abs(columns[None, :] - centres[:, None]) > reach) | (
-        (columns < margin) | (columns >= width - margin))[None, :]  # (centres, width)
-    inked = own_ink > 0
-    # Entering a stroke costs INK_COST, each pixel along it INK_PIXEL_COST: a cut along a long
-    # contact between touching digits (one stroke) is cheaper than one across a digit (two).
-    cost = np.where(outside[:, None, :], np.inf, INK_PIXEL_COST * own_ink[None, :, :])
-    total = cost[:, 0] + INK_COST * inked[0]
-    moves = np.zeros((len(centres), rows, width), np.int8)
-    padding = np.full((len(centres), 1), np.inf)
-    for row in range(1, rows):
-        entering = inked[row][None, :] & ~inked[row - 1]  # from the same column ...
-        from_left = inked[row][1:] & ~inked[row - 1][:-1]  # ... from the column to the left ...
-        from_right = inked[row][:-1] & ~inked[row - 1][1:]  # ... and from the one to the right
-        left = np.concatenate([padding, total[:, :-1] + INK_COST * from_left], axis=1) + SIDE_STEP_COST
-        right = np.concatenate([total[:, 1:] + INK_COST * from_right, padding], axis=1) + SIDE_STEP_COST
-        choices = np.stack([left, total + INK_COST * entering, right])
-        best = np.argmin(choices, axis=0)
-        moves[:, row] = best - 1
-        total = np.take_along_axis(choices, best[None], axis=0)[0] + cost[:, row]
-    ends = np.argmin(total, axis=1)
-    costs = total[np.arange(len(centres)), ends]
-    spacing = max(1, round(CUT_SPACING / CUT_STEP))
-    keep = costs <= ndimage.minimum_filter1d(costs, 2 * spacing + 1, mode="nearest")
-    paths = []
-    for index in np.flatnonzero(keep):
-        path = np.empty(rows, np.int64)
-        path[-1] = ends[index]
-        for row in range(rows - 1, 0, -1):
-            path[row - 1] = path[row] + moves[index, row, path[row]]
-        paths.append(path)
-    paths.sort(key=lambda path: float(path.mean()))
-    for index in range(1, len(paths)):  # never crossing: each path at or right of the one before
-        paths[index] = np.maximum(paths[index], paths[index - 1])
-    return [path for index, path in enumerate(paths)
-            if index == 0 or np.abs(path - paths[index - 1]).mean() > CUT_SPACING * height / 2]
 
 
 def _left_to_right(ink: np.ndarray, pieces: np.ndarray, count: int, height: float,

@@ -1,0 +1,76 @@
+"""Cut paths through a blob of ink (cut_paths): upright least-ink paths and, along a slanted band,
+the cut that parts a 1 leaning into its neighbour."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+from skimage.draw import ellipse_perimeter, line
+
+from mnist_app import cut_paths, oversegment
+
+PEN = 2  # dilation steps: strokes about 5 pixels wide on a 48-pixel line
+
+
+def stroke(shape: tuple[int, int], start: tuple[int, int], end: tuple[int, int]) -> np.ndarray:
+    ink = np.zeros(shape, bool)
+    ink[line(*start, *end)] = True
+    return ndimage.binary_dilation(ink, iterations=PEN)
+
+
+def ring(shape: tuple[int, int], centre: tuple[int, int], radii: tuple[int, int]) -> np.ndarray:
+    ink = np.zeros(shape, bool)
+    ink[ellipse_perimeter(*centre, *radii, shape=shape)] = True
+    return ndimage.binary_dilation(ink, iterations=PEN)
+
+
+def one_leaning_into_zero() -> tuple[np.ndarray, np.ndarray]:
+    """A 1 leaning 29 degrees forward ("/"), its top reaching over a 0 it touches: one blob."""
+    shape = (60, 90)
+    return stroke(shape, (54, 14), (6, 40)), ring(shape, (30, 50), (24, 15))
+
+
+def best_share(parts: oversegment.Atoms, digit: np.ndarray, other: np.ndarray) -> tuple[float, float]:
+    """Of the runs of atoms, the most of ``digit``'s ink one holds with at most 5% of ``other``'s."""
+    best = (0.0, 1.0)
+    for first in range(1, parts.count + 1):
+        for last in range(first, parts.count + 1):
+            run = (parts.labels >= first) & (parts.labels <= last)
+            mine, theirs = (digit & run).sum() / digit.sum(), (other & ~digit & run).sum() / other.sum()
+            if theirs <= 0.05 and mine > best[0]:
+                best = (float(mine), float(theirs))
+    return best
+
+
+def test_a_slanted_cut_parts_a_one_leaning_into_its_neighbour() -> None:
+    one, zero = one_leaning_into_zero()
+    ink = (one | zero).astype(np.float32)
+    assert ndimage.label(ink > 0)[1] == 1  # they touch
+    upright = oversegment.atoms(ink, slanted=False)
+    slanted = oversegment.atoms(ink, slanted=True)
+    # Upright bands cannot follow the 1: its top stays glued to the 0's side; a slanted one can.
+    assert best_share(upright, one, zero)[0] < 0.75
+    assert best_share(slanted, one, zero)[0] >= 0.9
+
+
+def test_no_slanted_cut_through_a_ring_or_where_an_upright_one_runs() -> None:
+    shape = (60, 90)
+    zero = ring(shape, (30, 45), (24, 30)).astype(np.float32)  # a wide 0: any cut crosses two strokes
+    assert cut_paths.slanted_paths(zero, 48.0, []) == []
+    one, other = one_leaning_into_zero()
+    ink = (one | other).astype(np.float32)
+    found = cut_paths.slanted_paths(ink, 48.0, [])
+    assert found  # and the same path is not proposed twice
+    assert cut_paths.slanted_paths(ink, 48.0, found) == []
+    for path in found:
+        assert cut_paths.strokes_crossed(ink > 0, path) <= 2  # enters one stroke (may leave it again)
+
+
+def test_ordered_paths_never_cross() -> None:
+    rows = np.arange(40)
+    upright = np.full(40, 20)
+    slanted = 30 - (rows * 0.5).astype(np.int64)  # crosses the upright one at row 20
+    paths = cut_paths.ordered([slanted, upright], 48.0)
+    assert all(np.all(right >= left) for left, right in zip(paths[:-1], paths[1:], strict=False))
+    region = cut_paths.regions((40, 50), paths)
+    assert region.min() == 1 and region.max() == len(paths) + 1
