@@ -89,12 +89,17 @@ def test_voters_and_support_vectors_show_the_very_pictures_the_models_learned(te
     assert {"digit", "varied copy"} <= kinds and kinds - {"digit", "varied copy"}  # and restyled ones
 
 
-def test_nearest_distance_is_bit_for_bit_the_expanded_formula_with_the_matrix_doubled(test_digits) -> None:
-    # The verdict reads this distance on every stroke: computing it more cheaply must not move it.
+def test_nearest_distances_are_a_kd_trees_own_over_the_real_digits(test_digits) -> None:
+    # The verdict reads the nearest distance on every stroke, from the k-NN model's own search
+    # (models.knn_search): it must be what a k-d tree over the real digits measures, bit for bit.
+    from sklearn.neighbors import KDTree
+
     module = importlib.import_module("mnist_app.explain.neighbours")  # (explain.neighbours is a function)
     space = module.knn_space()
-    for digit in test_digits[0][:5]:
-        point = module.project(digit)
-        before = np.maximum(space.squared_norms - 2.0 * space.points @ point + point @ point, 0.0)
-        np.testing.assert_array_equal(module._squared_distances(space, digit), before)
-        assert module.nearest_distance(digit) == float(np.sqrt(before.min()))
+    tree = KDTree(space.points)
+    for digit in test_digits[0][:8]:
+        distances, indices = tree.query(module.project(digit)[np.newaxis], k=8)
+        found = module.neighbours(digit, k=8)
+        assert [n.distance for n in found] == distances[0].tolist()
+        assert sorted(n.index for n in found) == sorted(indices[0].tolist())
+        assert module.nearest_distance(digit) == distances[0][0]

@@ -25,6 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
+from mnist_app.models import knn_search
 from mnist_app.models.quick_forest import QuickForest
 
 
@@ -119,7 +120,10 @@ def _knn(model: KNeighborsClassifier, rows: np.ndarray) -> np.ndarray | None:
     if (model._fit_method not in ("kd_tree", "ball_tree") or model.weights != "distance"
             or model.outputs_2d_):
         return None
-    distances, neighbours = model._tree.query(np.ascontiguousarray(rows), model.n_neighbors, True)
+    rows = np.ascontiguousarray(rows)
+    # One brute-force pass finds the tree's own neighbours and distances, cheaper for a drawing.
+    found = knn_search.query(model, rows, model.n_neighbors) if knn_search.usable(model) else None
+    distances, neighbours = found if found is not None else model._tree.query(rows, model.n_neighbors, True)
     with np.errstate(divide="ignore"):
         weights = 1.0 / distances
     exact = np.isinf(weights)  # a stored digit at distance 0 alone decides, as in scikit-learn
