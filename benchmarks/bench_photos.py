@@ -137,10 +137,11 @@ def main() -> None:
                         help="choose digits as round 2 did, without the one-digit-or-not scorer's opinion")
     parser.add_argument("--without-second-look", action="store_true",
                         help="choose digits as round 3 did (no second model, no moved copies)")
-    parser.add_argument("--edge-strokes", action="store_true",
-                        help="also cut beside a thin upright stroke at a blob's edge (round 5's experiment)")
+    parser.add_argument("--slanted-cuts", choices=("on", "off"), default=None,
+                        help="cut along slanted bands too (a leaning 1); default: as shipped")
     args = parser.parse_args()
-    oversegment.EDGE_STROKES = args.edge_strokes
+    if args.slanted_cuts:
+        oversegment.SLANTED_CUTS = args.slanted_cuts == "on"
     name = args.model or numbers.best_model()
     if args.without_scorer:
         numbers.SINGLE_WEIGHT = numbers.SINGLE_BONUS = 0.0

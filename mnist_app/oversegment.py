@@ -9,8 +9,8 @@ pieces make one digit (:func:`mnist_app.numbers.read_number` does the choosing).
 1. connected components of the ink (8-connected); specks far smaller than the biggest
    stroke are dropped;
 2. a component wide enough to hold two digits is cut along paths of least ink from its
-   top to its bottom (a shortest path through the ink, as in seam carving), not along
-   columns: such a path slips between strokes that cross or touch;
+   top to its bottom (:mod:`mnist_app.cut_paths`: shortest paths through the ink, as in seam
+   carving), not along columns: such a path slips between strokes that cross or touch;
 3. the pieces are numbered left to right by their centre of ink.
 
 ``candidates(parts)`` lists the runs of neighbouring atoms that could be one digit (no
@@ -27,8 +27,6 @@ from scipy import ndimage
 from skimage.transform import resize
 
 from mnist_app import cut_paths
-from mnist_app.cut_paths import CUT_SPACING
-from mnist_app.edge_strokes import edge_cuts, with_edge_cuts
 from mnist_app.preprocess.ink import INK_FLOOR, EmptyDrawingError
 from mnist_app.segment import MAX_DIGITS, SPECK_AREA, Box, DigitPiece, too_many
 
@@ -41,9 +39,6 @@ STROKE_CUT = 1.0
 #: Separate pieces closer than this share of the height are parted at the cost of a cut
 #: through the strokes that come that close (a pen lifted mid-digit leaves such a gap).
 NEAR_GAP = 0.05
-#: Cut beside a thin upright stroke at a blob's edge too (``edge_strokes``)? Off: with the choice
-#: as tuned it read fewer numbers right (docs/benchmarks.md, issue 18, round 5).
-EDGE_STROKES = False
 #: Cut along slanted bands too (``cut_paths.slanted_paths``: a 1 leaning into its neighbour)?
 SLANTED_CUTS = False
 #: A run of atoms wider than this times the line's height is not one digit.
@@ -82,10 +77,9 @@ class Atoms:
         return len(self.boxes)
 
 
-def atoms(ink: np.ndarray, edge_strokes: bool | None = None, slanted: bool | None = None) -> Atoms:
-    """The ink's atoms (see the module docstring); ``edge_strokes``: also cut beside a thin
-    upright stroke at the edge of a wide blob (``edge_strokes.edge_cuts``: a 1 against its
-    neighbour), by default ``EDGE_STROKES``.
+def atoms(ink: np.ndarray, slanted: bool | None = None) -> Atoms:
+    """The ink's atoms (see the module docstring); ``slanted``: also cut along slanted bands
+    (``cut_paths.slanted_paths``: a 1 leaning into its neighbour), by default ``SLANTED_CUTS``.
 
     Raises ``EmptyDrawingError`` when there is no ink and ``ValueError`` when there are far
     more marks than a number has digits.
@@ -101,8 +95,6 @@ def atoms(ink: np.ndarray, edge_strokes: bool | None = None, slanted: bool | Non
         own_ink = np.where(own, ink[rows, cols], 0.0)
         wide = cols.stop - cols.start > CUT_ASPECT * height
         paths = cut_paths.least_ink_paths(own_ink, height) if wide else []
-        if wide and (EDGE_STROKES if edge_strokes is None else edge_strokes):
-            paths = with_edge_cuts(paths, edge_cuts(own, height), CUT_SPACING * height / 2)
         if wide and (SLANTED_CUTS if slanted is None else slanted):
             paths = cut_paths.ordered(paths + cut_paths.slanted_paths(own_ink, height, paths), height)
         region = cut_paths.regions(own.shape, paths)
