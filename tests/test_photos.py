@@ -170,3 +170,22 @@ def test_padded_frames_the_ink_like_np_pad() -> None:
     assert (rows[0], cols[0]) == (12, 12)
     wide = photos.padded(np.ones((10, 100), np.float32))
     assert wide.shape == (max(10 + 2 * 15, 28), 130)
+
+
+
+def test_long_runs_on_rows_with_ink_only_are_the_same_as_over_every_row() -> None:
+    from scipy import ndimage
+
+    def every_row(mask: np.ndarray, run: int) -> np.ndarray:  # the filters over the whole mask
+        band = ndimage.maximum_filter1d(mask.view(np.uint8), photo.LINE_TILT_BAND, axis=0)
+        runs = ndimage.minimum_filter1d(band, run, axis=1)
+        return ndimage.maximum_filter1d(runs, run, axis=1).astype(bool) & mask
+
+    rng = np.random.default_rng(3)
+    for case in range(30):
+        mask = rng.random((60, 200)) < rng.uniform(0.02, 0.5)
+        run = int(rng.integers(9, 60))
+        mask[rng.integers(60), : rng.integers(run // 2 - 1, run + 2)] = True  # about half a run at an edge
+        mask[rng.integers(60), 200 - rng.integers(run // 2 - 1, run + 2) :] = True
+        expected = every_row(mask, run)
+        assert np.array_equal(photo.long_runs(mask, run), expected), case

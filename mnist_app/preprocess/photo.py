@@ -166,17 +166,7 @@ def _remove_lines(mask: np.ndarray) -> np.ndarray:
 def _lines(mask: np.ndarray) -> np.ndarray:
     """Pixels of ``mask`` on lines running along its rows, tilted a few degrees at most."""
     height, width = mask.shape
-    run = max(9, int(LINE_RUN * width))
-    # A band a few pixels high lets a slightly tilted line keep long horizontal runs.
-    band = ndimage.maximum_filter1d(mask.view(np.uint8), LINE_TILT_BAND, axis=0)
-    # Only a row with half a run of ink can hold a run (the filters reflect at most half a
-    # window at the edges): the row-wise filters run on those rows alone, the same result.
-    rows = np.flatnonzero(np.count_nonzero(band, axis=1) >= (run + 1) // 2)
-    runs = np.zeros_like(mask)
-    if len(rows) == 0:
-        return runs
-    found = ndimage.minimum_filter1d(band[rows], run, axis=1)
-    runs[rows] = ndimage.maximum_filter1d(found, run, axis=1).astype(bool) & mask[rows]
+    runs = long_runs(mask, max(9, int(LINE_RUN * width)))
     if not runs.any():
         return runs
     labels, count = ndimage.label(runs, structure=np.ones((3, 3), bool))
@@ -188,6 +178,20 @@ def _lines(mask: np.ndarray) -> np.ndarray:
         if span >= LINE_SPAN * width and thickness <= max(3.0, LINE_MAX_THICKNESS * height):
             lines[box] |= pixels
     return lines
+
+
+def long_runs(mask: np.ndarray, run: int) -> np.ndarray:
+    """Pixels of ``mask`` in a horizontal run at least ``run`` long within a band a few rows high
+    (``LINE_TILT_BAND``: a slightly tilted line keeps long runs)."""
+    band = ndimage.maximum_filter1d(mask.view(np.uint8), LINE_TILT_BAND, axis=0)
+    # Only a row with half a run of ink can hold a run (the filters reflect at most half a
+    # window at the edges): the row-wise filters run on those rows alone, the same result.
+    rows = np.flatnonzero(np.count_nonzero(band, axis=1) >= (run + 1) // 2)
+    runs = np.zeros_like(mask)
+    if len(rows):
+        found = ndimage.minimum_filter1d(band[rows], run, axis=1)
+        runs[rows] = ndimage.maximum_filter1d(found, run, axis=1).astype(bool) & mask[rows]
+    return runs
 
 
 def ink_strength(contrast: np.ndarray, mask: np.ndarray) -> np.ndarray:
