@@ -9,6 +9,7 @@ tested in test_browser_draw.py.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import re
@@ -68,12 +69,14 @@ def draw(at: AppTest, picture: np.ndarray, strokes: int = 1) -> AppTest:
 
 
 def answer_texts(at: AppTest) -> list[str]:
-    """The answer's sentences ("**CNN** says **7**, ..."), each after the big digit it follows."""
+    """The answer's sentences ("**CNN** says **7**, ..."), each after the big digit it follows
+    (a Markdown heading, sized by the page's style: no HTML in the answer)."""
     texts = []
     for block in at.markdown:
         if " says " in block.value:
             digit, sentence = block.value.split("\n\n", 1)
-            assert digit == f"<div class='answer-digit'>{sentence.split(' says **')[1][0]}</div>"
+            assert digit == f"# {sentence.split(' says **')[1][0]}"
+            assert not block.proto.allow_html
             texts.append(sentence)
     return texts
 
@@ -132,16 +135,21 @@ def test_a_drawing_gets_the_models_answer_and_what_the_model_sees(trained_for_br
     assert bars["y"] == pytest.approx(list(expected.probabilities * 100))
     highlighted = [color == model_cards.HIGHLIGHT for color in bars["marker"]["color"]]
     assert highlighted == [digit == 1 for digit in range(10)]
-    # What the model sees: ONE picture of the preprocessing steps, each step's caption numbered.
+    # What the model sees: ONE picture of the preprocessing steps, each step's caption numbered,
+    # with its heading: one element.
     steps = preprocess.steps(drawn_one())
-    [picture] = at.image
-    assert picture.proto.imgs[0].url == steps_strip.strip_data_url(steps)
-    assert picture.proto.imgs[0].caption == steps_strip.caption(steps)
+    [figure] = [block.proto.body for block in at.get("html") if "steps-figure" in block.proto.body]
+    assert figure == steps_strip.figure_html(steps, heading="What the model sees")
+    assert f"src='{steps_strip.strip_data_url(steps)}'" in figure
+    assert f"<figcaption>{html.escape(steps_strip.caption(steps))}</figcaption>" in figure
+    assert figure.index("<h3>What the model sees</h3>") < figure.index("<img")
+    assert not at.image
     numbered = [f"{number}. {step.caption}" for number, step in enumerate(steps, 1)]
     assert all(text in steps_strip.caption(steps) for text in numbered)
     # All models: a card for each trained one with its answer, the chosen one's name in bold.
     cards = "".join(block.proto.body for block in at.get("html"))
     assert "<div class='card-name'><strong>Logistic regression</strong></div>" in cards
+    assert "<h3>All models</h3><div class='model-cards'>" in cards
     knn = models.predict(drawn_one(), "knn")
     shown = re.search(r"card_knn'><div class='card-name'>k-nearest neighbours</div>"
                       r"<div class='card-digit'>(\d)</div><div class='card-sure'>(\d+)% sure", cards)
@@ -288,6 +296,9 @@ def test_model_cards_are_one_html_element_that_marks_the_chosen_one_and_escapes_
     assert "<div class='model-card card_b chosen'><div class='card-name'><strong>B</strong></div>" in cards
     assert "<div class='model-card card_a'>" in cards and cards.count("no majority") == 1
     assert cards.count("<div class='card-digit'>7</div>") == 2 and cards.count("91% sure") == 2
+    assert "<h3>" not in cards
+    titled = model_cards.cards_html({"a": sure}, {"a": "A"}, "a", {}, heading="All <models>")
+    assert titled.index("<h3>All &lt;models&gt;</h3>") < titled.index("<div class='model-cards'>")
 
 
 def test_the_pen_settings_sit_above_the_canvas_and_change_it() -> None:

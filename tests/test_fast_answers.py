@@ -12,7 +12,7 @@ from mnist_app import data, models
 from mnist_app.models import fast_answers
 
 #: The zoo's models that have a fast path (the others answer through their own predict_proba).
-FAST = ("knn", "svm", "random_forest", "decision_tree")
+FAST = ("knn", "svm", "random_forest", "decision_tree", "logistic_regression", "mlp", "naive_bayes")
 
 
 def features(split: str, folder: Path) -> tuple[np.ndarray, np.ndarray]:

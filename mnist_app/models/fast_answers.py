@@ -20,10 +20,14 @@ import numpy as np
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.extmath import softmax
 
 from mnist_app.models import knn_search
 from mnist_app.models.quick_forest import QuickForest
@@ -39,7 +43,7 @@ def probabilities(model: Any, features: np.ndarray) -> np.ndarray | None:
         if isinstance(model, Pipeline):
             return _pipeline(model, features)
         return _final_step(model, features)
-    except (AttributeError, TypeError):
+    except (AttributeError, TypeError, ImportError):
         # A scikit-learn whose private attributes differ from the tested one: its own path.
         return None
 
@@ -74,7 +78,21 @@ def _final_step(model: Any, rows: np.ndarray) -> np.ndarray | None:
         return _calibrated_svc(model, rows)
     if type(model) is KNeighborsClassifier:
         return _knn(model, rows)
+    if type(model) is LogisticRegression and len(model.classes_) > 2 and model.coef_.ndim == 2:
+        return softmax(rows @ model.coef_.T + model.intercept_, copy=False)  # its decision_function, softmax
+    if type(model) is MLPClassifier and model.n_outputs_ > 1:
+        return model._forward_pass_fast(rows, check_input=False)
+    if type(model) is GaussianNB:
+        return _gaussian_nb(model, rows)
     return None
+
+
+def _gaussian_nb(model: GaussianNB, rows: np.ndarray) -> np.ndarray:
+    """``GaussianNB.predict_proba``: exp of the joint log-likelihood normalised by its logsumexp."""
+    from sklearn.utils._array_api import _logsumexp  # private: a scikit-learn without it answers itself
+
+    joint = model._joint_log_likelihood(rows)
+    return np.exp(joint - np.atleast_2d(_logsumexp(joint, axis=1, xp=np)).T)
 
 
 def _tree_proba(tree: DecisionTreeClassifier, rows: np.ndarray) -> np.ndarray:

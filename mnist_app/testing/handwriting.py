@@ -111,7 +111,7 @@ class _CanvasValues:
             self.run_answer = None
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
-            if element.WhichOneof("type") == "markdown" and "answer-digit" in element.markdown.body:
+            if element.WhichOneof("type") == "markdown" and element.markdown.body.startswith("# "):
                 found = ANSWER_SENT.search(element.markdown.body)
                 self.run_answer = int(found.group(1)) if found else None
         elif kind == "script_finished":

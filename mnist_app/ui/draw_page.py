@@ -51,7 +51,7 @@ PAGE_CSS = """
 <style>
 .st-key-quick_answer { display: none; }
 @media (max-width: 640px) { .st-key-quick_answer { display: block; } }
-.answer-digit { font-size: 7rem; font-weight: 700; line-height: 1; }
+.st-key-answer h1 { font-size: 7rem; font-weight: 700; line-height: 1; padding: 0; }
 </style>
 """
 
@@ -94,6 +94,8 @@ def drawing_section() -> None:
         image = drawing_canvas()
         quick_answer = st.container(key="quick_answer")
     with answer_column:
+        # The model picker stays in the fragment, beside the canvas: above the canvas it pushed
+        # the phone's one-line answer below the screen.
         name = common.model_picker()
         # Native code (BLAS, OpenMP) on one thread: for one digit a second thread saves nothing,
         # and a woken worker spin-waits after each call, which cost more CPU than the rest of
@@ -116,7 +118,7 @@ def drawing_section() -> None:
     # Under the canvas and under the answer, in the same two columns: a second row of columns
     # would be three more blocks to re-send on every stroke.
     with canvas_column:
-        show_what_the_model_sees(pipeline)
+        show_steps_figure(pipeline)
     with answer_column:
         show_all_models(answers, name)
         taught_answers.both_answers(mnist_answers, answers, pipeline[-1].image)  # a class: MNIST's, ours
@@ -224,9 +226,8 @@ def show_answer(
         if answer is None:
             offer_training(name)
             return None
-        # The big digit and the sentence in one element (model names are ours, not users' text).
-        st.markdown(f"<div class='answer-digit'>{answer.label}</div>\n\n{answer_sentence(name, answer)}",
-                    unsafe_allow_html=True)
+        # The big digit (a heading, sized by PAGE_CSS) and the sentence in one element.
+        st.markdown(f"# {answer.label}\n\n{answer_sentence(name, answer)}")
         chart = probability_chart.chart(answer.probabilities)
         st.plotly_chart(chart, config={"displayModeBar": False}, key="probabilities")
     return answer
@@ -257,13 +258,12 @@ def show_all_models(answers: dict[str, models.Prediction], chosen: str) -> None:
     The chosen model's card has a red border and its name in bold; a model that disagrees
     with the majority says so.
     """
-    st.subheader("All models")
     untrained = [name for name in common.model_names() if name not in answers]
     consensus = verdict_panel.majority({name: answer.label for name, answer in answers.items()})
     titles = {name: common.display_name(name) for name in answers}
     notes = {name: verdict_panel.disagreement_text(answer.label, consensus)
              for name, answer in answers.items()}
-    st.html(model_cards.cards_html(answers, titles, chosen, notes))
+    st.html(model_cards.cards_html(answers, titles, chosen, notes, heading="All models"))
     if untrained:
         st.caption("Not trained yet: " + ", ".join(common.display_name(name) for name in untrained) + ".")
         if st.button("Train the missing models", key="train_missing"):
@@ -277,3 +277,10 @@ def show_what_the_model_sees(pipeline: list[preprocess.Step]) -> None:
     st.subheader("What the model sees")
     with st.container(key="steps"):
         st.image(steps_strip.strip_data_url(pipeline), caption=steps_strip.caption(pipeline), width="content")
+
+
+def show_steps_figure(pipeline: list[preprocess.Step]) -> None:
+    """``show_what_the_model_sees`` as one element, heading included: the drawing page sends it
+    on every stroke."""
+    with st.container(key="steps"):
+        st.html(steps_strip.figure_html(pipeline, heading="What the model sees"))

@@ -42,8 +42,10 @@ def card(name: str, title: str, answer: models.Prediction, chosen: bool, note: s
 
 
 def cards_html(answers: Mapping[str, models.Prediction], titles: Mapping[str, str], chosen: str,
-               notes: Mapping[str, str | None]) -> str:
-    """Every card of ``answers`` (name -> answer) in one flex row that wraps, with its style."""
+               notes: Mapping[str, str | None], heading: str | None = None) -> str:
+    """Every card of ``answers`` (name -> answer) in one flex row that wraps, with its style, under
+    ``heading`` if given (in the same element: one message less per stroke than a subheader)."""
     cards = "".join(card(name, titles[name], answer, name == chosen, notes.get(name))
                     for name, answer in answers.items())
-    return f"{STYLE}<div class='model-cards'>{cards}</div>"
+    title = "" if heading is None else f"<h3>{html.escape(heading)}</h3>"
+    return f"{STYLE}{title}<div class='model-cards'>{cards}</div>"

@@ -1,13 +1,15 @@
 """"What the model sees" as ONE picture: the images of ``preprocess.steps`` side by side.
 
-One PNG (one page element) instead of a picture per step: the drawing page redraws it on
-every stroke, for every student of a class at once, so it goes inside the page's own message
-as a data URL (no media file kept per session, no request back for it).
+One PNG instead of a picture per step, and with its heading and captions one page element
+(:func:`figure_html`): the drawing page redraws it on every stroke, for every student of a
+class at once, so it goes inside the page's own message as a data URL (no media file kept
+per session, no request back for it).
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import io
 from collections.abc import Sequence
 
@@ -73,3 +75,17 @@ def caption(pipeline: Sequence[preprocess.Step]) -> str:
     """The steps' captions, numbered in the strip's order (left to right, then the next row)."""
     numbered = (f"{number}. {step.caption}" for number, step in enumerate(pipeline, start=1))
     return "Left to right, row by row: " + " · ".join(numbered)
+
+
+#: The captions as Streamlit's own image captions look (small, faded), in the page's theme.
+FIGURE_STYLE = ("<style>.steps-figure { margin: 0; } .steps-figure img { max-width: 100%; } "
+                ".steps-figure figcaption { font-size: 0.875rem; opacity: 0.6; margin-top: 0.25rem; }"
+                "</style>")
+
+
+def figure_html(pipeline: Sequence[preprocess.Step], heading: str, side: int = TILE) -> str:
+    """The heading, the strip and its numbered captions as one HTML figure, for ``st.html``."""
+    text = html.escape(caption(pipeline))
+    return (f"{FIGURE_STYLE}<h3>{html.escape(heading)}</h3><figure class='steps-figure'>"
+            f"<img src='{strip_data_url(pipeline, side)}' alt='{text}'>"
+            f"<figcaption>{text}</figcaption></figure>")
