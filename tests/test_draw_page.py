@@ -140,7 +140,9 @@ def test_a_drawing_gets_the_models_answer_and_what_the_model_sees(trained_for_br
     steps = preprocess.steps(drawn_one())
     [figure] = [block.proto.body for block in at.get("html") if "steps-figure" in block.proto.body]
     assert figure == steps_strip.figure_html(steps, heading="What the model sees")
-    assert f"src='{steps_strip.strip_data_url(steps)}'" in figure
+    tiles = [f"src='{steps_strip.tile_data_url(steps_strip.figure_tile(step.image))}'" for step in steps]
+    assert figure.count("<img ") == len(steps) and all(tile in figure for tile in tiles)
+    assert [figure.index(tile) for tile in tiles] == sorted(figure.index(tile) for tile in tiles)
     assert f"<figcaption>{html.escape(steps_strip.caption(steps))}</figcaption>" in figure
     assert figure.index("<h3>What the model sees</h3>") < figure.index("<img")
     assert not at.image
@@ -286,6 +288,23 @@ def test_what_the_model_sees_is_one_picture_of_every_step_in_order() -> None:
     # The page sends it inside its message, as a data URL of the same PNG.
     url = steps_strip.strip_data_url(steps)
     assert url.startswith("data:image/png;base64,") and base64.b64decode(url.split(",", 1)[1]) == png
+
+
+def test_the_figures_tiles_are_the_steps_pictures_small_ones_at_their_own_size() -> None:
+    steps = preprocess.steps(drawn_one())
+    for step in steps:
+        tile = steps_strip.figure_tile(step.image)
+        longer = max(step.image.shape)
+        if longer > steps_strip.TILE:  # the drawing: scaled down as in the strip
+            assert np.array_equal(np.asarray(tile), np.asarray(steps_strip.square_tile(step.image)))
+        else:  # e.g. the 28x28 digit: its own pixels, the browser enlarges them (pixelated)
+            assert tile.size == (longer, longer)
+            assert np.array_equal(np.asarray(tile), np.asarray(steps_strip.square_tile(step.image, longer)))
+        url = steps_strip.tile_data_url(tile)
+        decoded = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+        assert url.startswith("data:image/png;base64,")
+        assert np.array_equal(np.asarray(decoded), np.asarray(tile))
+    assert (steps[-1].image.shape == (28, 28)) and "image-rendering: pixelated" in steps_strip.FIGURE_STYLE
 
 
 def test_model_cards_are_one_html_element_that_marks_the_chosen_one_and_escapes_text() -> None:

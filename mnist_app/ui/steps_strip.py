@@ -1,9 +1,9 @@
 """"What the model sees" as ONE picture: the images of ``preprocess.steps`` side by side.
 
-One PNG instead of a picture per step, and with its heading and captions one page element
-(:func:`figure_html`): the drawing page redraws it on every stroke, for every student of a
-class at once, so it goes inside the page's own message as a data URL (no media file kept
-per session, no request back for it).
+One PNG (``strip``), or one HTML figure of small PNGs with its heading and captions
+(:func:`figure_html`, the drawing page's): one page element either way. The drawing page
+redraws it on every stroke, for every student of a class at once, so the pictures go inside
+the page's own message as data URLs (no media file kept per session, no request back for them).
 """
 
 from __future__ import annotations
@@ -77,15 +77,41 @@ def caption(pipeline: Sequence[preprocess.Step]) -> str:
     return "Left to right, row by row: " + " · ".join(numbered)
 
 
-#: The captions as Streamlit's own image captions look (small, faded), in the page's theme.
-FIGURE_STYLE = ("<style>.steps-figure { margin: 0; } .steps-figure img { max-width: 100%; } "
-                ".steps-figure figcaption { font-size: 0.875rem; opacity: 0.6; margin-top: 0.25rem; }"
-                "</style>")
+#: The tiles side by side (``PER_ROW`` to a row, ``GAP`` apart, the page's background between),
+#: small pictures scaled up with hard pixel edges by the browser; captions as Streamlit's own.
+FIGURE_STYLE = (
+    "<style>.steps-figure { margin: 0; } "
+    f".steps-tiles {{ display: grid; grid-template-columns: repeat({PER_ROW}, {TILE}px); gap: {GAP}px; }} "
+    f".steps-tiles img {{ width: {TILE}px; height: {TILE}px; image-rendering: pixelated; }} "
+    ".steps-figure figcaption { font-size: 0.875rem; opacity: 0.6; margin-top: 0.25rem; }</style>"
+)
 
 
 def figure_html(pipeline: Sequence[preprocess.Step], heading: str, side: int = TILE) -> str:
-    """The heading, the strip and its numbered captions as one HTML figure, for ``st.html``."""
+    """The heading, the steps' tiles and their numbered captions as one HTML figure, for ``st.html``.
+
+    Each tile is its own small PNG (:func:`figure_tile`): a 28x28 step is sent at 28x28 and
+    scaled up by the browser, so a stroke encodes a few hundred pixels per step, not a strip.
+    """
+    tiles = "".join(f"<img src='{tile_data_url(figure_tile(step.image, side))}' "
+                    f"alt='{html.escape(step.caption)}'>"
+                    for step in pipeline)
     text = html.escape(caption(pipeline))
     return (f"{FIGURE_STYLE}<h3>{html.escape(heading)}</h3><figure class='steps-figure'>"
-            f"<img src='{strip_data_url(pipeline, side)}' alt='{text}'>"
-            f"<figcaption>{text}</figcaption></figure>")
+            f"<div class='steps-tiles'>{tiles}</div><figcaption>{text}</figcaption></figure>")
+
+
+def figure_tile(picture: np.ndarray, side: int = TILE) -> Image.Image:
+    """A step's picture as ``figure_html`` sends it: padded to a square, scaled down to ``side``
+    pixels when larger (as ``square_tile``), else left at its own size for the browser to enlarge."""
+    picture = np.asarray(picture)
+    if max(picture.shape[:2]) > side:
+        return square_tile(picture, side)
+    return square_tile(picture, max(picture.shape[:2]))
+
+
+def tile_data_url(tile: Image.Image) -> str:
+    """A tile as a PNG ``data:`` URL (fast compression: it is small)."""
+    buffer = io.BytesIO()
+    tile.save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
