@@ -22,7 +22,7 @@ from collections import Counter
 
 import numpy as np
 
-from mnist_app import models, numbers, oversegment, photos, synth
+from mnist_app import models, numbers, photos, synth
 from mnist_app.preprocess import to_mnist
 
 
@@ -137,11 +137,7 @@ def main() -> None:
                         help="choose digits as round 2 did, without the one-digit-or-not scorer's opinion")
     parser.add_argument("--without-second-look", action="store_true",
                         help="choose digits as round 3 did (no second model, no moved copies)")
-    parser.add_argument("--slanted-cuts", choices=("on", "off"), default=None,
-                        help="cut along slanted bands too (a leaning 1); default: as shipped")
     args = parser.parse_args()
-    if args.slanted_cuts:
-        oversegment.SLANTED_CUTS = args.slanted_cuts == "on"
     name = args.model or numbers.best_model()
     if args.without_scorer:
         numbers.SINGLE_WEIGHT = numbers.SINGLE_BONUS = 0.0

@@ -2,10 +2,7 @@
 
 A path gives one column per row (pixels at or right of it are on its right side). Paths are
 shortest paths through the ink, as in seam carving (``least_ink_paths``): each is searched in a
-band around a column, so it may wind between strokes but not go round a whole digit. A 1 that
-leans into its neighbour leaves no upright band between them, so the same search also runs along
-slanted bands (``slanted_paths``): the ink is sheared so the slant stands upright, searched, and
-the paths sheared back; only those that part the blob where it crosses little ink are kept.
+band around a column, so it may wind between strokes but not go round a whole digit.
 """
 
 from __future__ import annotations
@@ -24,10 +21,6 @@ CUT_SPACING = 0.1
 INK_COST = 10.0
 INK_PIXEL_COST = 0.3
 SIDE_STEP_COST = 0.15
-#: Slanted bands searched too: columns per row, a forward lean ("/", top to the right) positive.
-SLANTS = (0.5,)
-#: A slanted path is kept when it enters at most this many strokes (where touching digits meet).
-SLANTED_STROKES = 1
 
 
 def least_ink_paths(own_ink: np.ndarray, height: float) -> list[np.ndarray]:
@@ -38,26 +31,6 @@ def least_ink_paths(own_ink: np.ndarray, height: float) -> list[np.ndarray]:
     neighbours' are kept.
     """
     return ordered(_searched(own_ink, height), height)
-
-
-def slanted_paths(own_ink: np.ndarray, height: float, upright: list[np.ndarray]) -> list[np.ndarray]:
-    """Cut paths along the slanted bands of ``SLANTS`` that enter at most ``SLANTED_STROKES``
-    strokes and run nowhere near one of the ``upright`` paths (it parts the blob there already)."""
-    rows, width = own_ink.shape
-    found: list[np.ndarray] = []
-    for slant in SLANTS:
-        shifts = np.round(slant * (np.arange(rows) - (rows - 1) / 2)).astype(np.int64)
-        shifts -= shifts.min()
-        sheared = np.zeros((rows, width + int(shifts.max())), own_ink.dtype)
-        for row, shift in enumerate(shifts):  # the slant's lines stand upright
-            sheared[row, shift : shift + width] = own_ink[row]
-        for path in _searched(sheared, height):
-            entered = strokes_crossed(sheared > 0, path)
-            path = np.clip(path - shifts, 0, width)
-            if entered <= SLANTED_STROKES and 0 < path.min() and path.max() < width and all(
-                    np.abs(path - other).mean() > CUT_SPACING * height / 2 for other in upright + found):
-                found.append(path)
-    return found
 
 
 def ordered(paths: list[np.ndarray], height: float) -> list[np.ndarray]:

@@ -176,7 +176,7 @@ def _chunk_pieces(images: np.ndarray, start: int, count: int) -> tuple[np.ndarra
         placed, _, height = photos.layout_digits(handwriting, rng, pen_ratio, "ink")
         ink, owners = _draw_line(placed, height, pen_ratio, float(rng.uniform(36, 48)))
         try:
-            parts = oversegment.atoms(ink, slanted=False)  # round 3's pieces, whatever the reader cuts
+            parts = oversegment.atoms(ink)
         except ValueError:
             continue
         runs, pieces = readable_runs(parts, whole_blobs=False)

@@ -39,8 +39,6 @@ STROKE_CUT = 1.0
 #: Separate pieces closer than this share of the height are parted at the cost of a cut
 #: through the strokes that come that close (a pen lifted mid-digit leaves such a gap).
 NEAR_GAP = 0.05
-#: Cut along slanted bands too (``cut_paths.slanted_paths``: a 1 leaning into its neighbour)?
-SLANTED_CUTS = False
 #: A run of atoms wider than this times the line's height is not one digit.
 MAX_DIGIT_ASPECT = 1.35
 #: ... unless the run is one whole stroke cut apart (a 0 written flat and wide), up to this.
@@ -77,9 +75,8 @@ class Atoms:
         return len(self.boxes)
 
 
-def atoms(ink: np.ndarray, slanted: bool | None = None) -> Atoms:
-    """The ink's atoms (see the module docstring); ``slanted``: also cut along slanted bands
-    (``cut_paths.slanted_paths``: a 1 leaning into its neighbour), by default ``SLANTED_CUTS``.
+def atoms(ink: np.ndarray) -> Atoms:
+    """The ink's atoms (see the module docstring).
 
     Raises ``EmptyDrawingError`` when there is no ink and ``ValueError`` when there are far
     more marks than a number has digits.
@@ -95,8 +92,6 @@ def atoms(ink: np.ndarray, slanted: bool | None = None) -> Atoms:
         own_ink = np.where(own, ink[rows, cols], 0.0)
         wide = cols.stop - cols.start > CUT_ASPECT * height
         paths = cut_paths.least_ink_paths(own_ink, height) if wide else []
-        if wide and (SLANTED_CUTS if slanted is None else slanted):
-            paths = cut_paths.ordered(paths + cut_paths.slanted_paths(own_ink, height, paths), height)
         region = cut_paths.regions(own.shape, paths)
         used = np.unique(region[own])
         renumbered = np.zeros(len(paths) + 2, np.int32)
