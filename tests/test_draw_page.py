@@ -268,34 +268,12 @@ def test_missing_data_says_so_and_a_failed_download_is_reported(monkeypatch) -> 
     assert any("could not be downloaded" in error.value for error in at.error)
 
 
-def test_what_the_model_sees_is_one_picture_of_every_step_in_order() -> None:
-    steps = preprocess.steps(drawn_one())
-    strip = steps_strip.strip([step.image for step in steps])
-    pixels = np.asarray(strip)
-    side, gap = steps_strip.TILE, steps_strip.GAP
-    rows = -(-len(steps) // steps_strip.PER_ROW)
-    columns = steps_strip.PER_ROW
-    assert pixels.shape == (rows * side + (rows - 1) * gap, columns * side + (columns - 1) * gap, 2)
-    for index, step in enumerate(steps):  # each tile is that step's picture, opaque; the gaps are transparent
-        row, column = divmod(index, steps_strip.PER_ROW)
-        top, left = row * (side + gap), column * (side + gap)
-        tile = pixels[top: top + side, left: left + side]
-        assert (tile[..., 1] == 255).all()
-        assert np.array_equal(tile[..., 0], np.asarray(steps_strip.square_tile(step.image)))
-    assert (pixels[:side, side: side + gap, 1] == 0).all()
-    png = steps_strip.strip_png(steps)
-    assert png.startswith(b"\x89PNG") and np.array_equal(np.asarray(Image.open(io.BytesIO(png))), pixels)
-    # The page sends it inside its message, as a data URL of the same PNG.
-    url = steps_strip.strip_data_url(steps)
-    assert url.startswith("data:image/png;base64,") and base64.b64decode(url.split(",", 1)[1]) == png
-
-
 def test_the_figures_tiles_are_the_steps_pictures_small_ones_at_their_own_size() -> None:
     steps = preprocess.steps(drawn_one())
     for step in steps:
         tile = steps_strip.figure_tile(step.image)
         longer = max(step.image.shape)
-        if longer > steps_strip.TILE:  # the drawing: scaled down as in the strip
+        if longer > steps_strip.TILE:  # the drawing: scaled down to a tile
             assert np.array_equal(np.asarray(tile), np.asarray(steps_strip.square_tile(step.image)))
         else:  # e.g. the 28x28 digit: its own pixels, the browser enlarges them (pixelated)
             assert tile.size == (longer, longer)

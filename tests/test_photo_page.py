@@ -65,9 +65,10 @@ def test_an_uploaded_photo_gets_the_drawing_pages_answer_and_steps(trained: str)
     assert not at.exception, at.exception
     expected = models.predict_digit(photos.photo_to_mnist(sample.jpeg), MODEL)
     assert f"says **{expected.label}**" in " ".join(says(at))
-    [shown] = [image.proto.imgs[0].caption for image in at.image]  # what the model sees: one picture
-    assert shown == steps_strip.caption(photos.photo_steps(sample.jpeg))
-    assert "Adaptive threshold" in shown
+    # What the model sees: the drawing page's figure, one element, each photo step in order.
+    [figure] = [block.proto.body for block in at.get("html") if "steps-figure" in block.proto.body]
+    assert figure == steps_strip.figure_html(photos.photo_steps(sample.jpeg), heading="What the model sees")
+    assert "Adaptive threshold" in figure and not at.image
 
 
 def test_a_camera_photo_is_answered(trained: str) -> None:

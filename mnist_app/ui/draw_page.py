@@ -271,16 +271,9 @@ def show_all_models(answers: dict[str, models.Prediction], chosen: str) -> None:
                 st.rerun()
 
 
-def show_what_the_model_sees(pipeline: list[preprocess.Step]) -> None:
-    """The images of ``preprocess.steps``, from the drawing to the 28x28 digit the model gets, as
-    one picture (numbered captions below it)."""
-    st.subheader("What the model sees")
-    with st.container(key="steps"):
-        st.image(steps_strip.strip_data_url(pipeline), caption=steps_strip.caption(pipeline), width="content")
-
-
 def show_steps_figure(pipeline: list[preprocess.Step]) -> None:
-    """``show_what_the_model_sees`` as one element, heading included: the drawing page sends it
-    on every stroke."""
+    """What the model sees: the images of ``preprocess.steps``, from the input to the 28x28 digit
+    the model gets, with the heading and numbered captions, as one element (the drawing page sends
+    it on every stroke; the photo page shows it too)."""
     with st.container(key="steps"):
         st.html(steps_strip.figure_html(pipeline, heading="What the model sees"))

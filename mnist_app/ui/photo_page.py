@@ -72,13 +72,13 @@ def show_digit(data: bytes, name: str, answer_column: DeltaGenerator) -> None:
         verdict_panel.show(pipeline, answers)
         answer = draw_page.show_answer(pipeline, PROMPT, name, answers)
     if answer is None:
-        draw_page.show_what_the_model_sees(pipeline)
+        draw_page.show_steps_figure(pipeline)
         return
     models_column, sees_column = st.columns([1, 1], gap="large")
     with models_column:
         draw_page.show_all_models(answers, name)
     with sees_column:
-        draw_page.show_what_the_model_sees(pipeline)
+        draw_page.show_steps_figure(pipeline)
 
 
 def show_number(data: bytes, name: str, photo_column: DeltaGenerator,

@@ -1,9 +1,9 @@
-""""What the model sees" as ONE picture: the images of ``preprocess.steps`` side by side.
+""""What the model sees" as ONE page element: the images of ``preprocess.steps`` side by side.
 
-One PNG (``strip``), or one HTML figure of small PNGs with its heading and captions
-(:func:`figure_html`, the drawing page's): one page element either way. The drawing page
-redraws it on every stroke, for every student of a class at once, so the pictures go inside
-the page's own message as data URLs (no media file kept per session, no request back for them).
+One HTML figure of small PNGs with its heading and numbered captions (:func:`figure_html`), used
+by the drawing and photo pages. The drawing page redraws it on every stroke, for every student of
+a class at once, so the pictures go inside the page's own message as data URLs (no media file
+kept per session, no request back for them).
 """
 
 from __future__ import annotations
@@ -46,33 +46,8 @@ def square_tile(picture: np.ndarray, side: int = TILE) -> Image.Image:
     return Image.fromarray(square).resize((side, side), resample)
 
 
-def strip(pictures: Sequence[np.ndarray], side: int = TILE) -> Image.Image:
-    """The pictures as square tiles, left to right, ``PER_ROW`` to a row, on a transparent background."""
-    columns = min(len(pictures), PER_ROW)
-    rows = -(-len(pictures) // PER_ROW)
-    canvas = np.zeros((rows * side + (rows - 1) * GAP, columns * side + (columns - 1) * GAP, 2), np.uint8)
-    for index, picture in enumerate(pictures):
-        row, column = divmod(index, PER_ROW)
-        top, left = row * (side + GAP), column * (side + GAP)
-        canvas[top : top + side, left : left + side, 0] = np.asarray(square_tile(picture, side))
-        canvas[top : top + side, left : left + side, 1] = 255  # opaque tile
-    return Image.fromarray(canvas, mode="LA")
-
-
-def strip_png(pipeline: Sequence[preprocess.Step], side: int = TILE) -> bytes:
-    """``strip`` of the steps' images, encoded once as PNG (fast compression: it is small)."""
-    buffer = io.BytesIO()
-    strip([step.image for step in pipeline], side).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def strip_data_url(pipeline: Sequence[preprocess.Step], side: int = TILE) -> str:
-    """``strip_png`` as a ``data:`` URL, for ``st.image``."""
-    return "data:image/png;base64," + base64.b64encode(strip_png(pipeline, side)).decode("ascii")
-
-
 def caption(pipeline: Sequence[preprocess.Step]) -> str:
-    """The steps' captions, numbered in the strip's order (left to right, then the next row)."""
+    """The steps' captions, numbered in the figure's order (left to right, then the next row)."""
     numbered = (f"{number}. {step.caption}" for number, step in enumerate(pipeline, start=1))
     return "Left to right, row by row: " + " · ".join(numbered)
 
@@ -91,7 +66,7 @@ def figure_html(pipeline: Sequence[preprocess.Step], heading: str, side: int = T
     """The heading, the steps' tiles and their numbered captions as one HTML figure, for ``st.html``.
 
     Each tile is its own small PNG (:func:`figure_tile`): a 28x28 step is sent at 28x28 and
-    scaled up by the browser, so a stroke encodes a few hundred pixels per step, not a strip.
+    scaled up by the browser, so a stroke encodes a few hundred pixels per step, not an enlarged picture.
     """
     tiles = "".join(f"<img src='{tile_data_url(figure_tile(step.image, side))}' "
                     f"alt='{html.escape(step.caption)}'>"
