@@ -54,7 +54,7 @@ def test_mouse_drawn_one_and_zero_clear_and_undo(page: Any, app_server: str, scr
     expect(answer).to_contain_text("Logistic regression says 0")
     # What the model sees is on the page, step by step.
     expect(page.get_by_text("What the model sees")).to_be_visible()
-    steps = page.locator(".st-key-steps")
+    steps = page.locator(".steps-figure")
     for caption in step_captions()[:4]:  # the fixed steps; the last one shows only when it changes
         expect(steps).to_contain_text(caption)
     wait_until_idle(page)
@@ -87,7 +87,7 @@ def test_switching_model_changes_whose_answer_is_shown(page: Any, app_server: st
 
     select_model(page, "k-nearest neighbours")
     expect(answer).to_contain_text("k-nearest neighbours says 1")
-    expect(answer).not_to_contain_text("Logistic regression")
+    expect(answer.locator(".answer-sentence")).not_to_contain_text("Logistic regression")
     # Both trained models answer side by side, the chosen one's name in bold.
     expect(page.locator(".card_knn strong")).to_have_text("k-nearest neighbours")
     expect(page.locator(".card_logistic_regression strong")).to_have_count(0)
@@ -113,7 +113,7 @@ def test_touch_drawing_at_phone_size_in_dark_theme(
 
         touch_stroke(page, context, on_canvas(page, vertical_line()))
         # On a phone the answer also shows right under the canvas, without scrolling.
-        quick = page.locator(".st-key-quick_answer")
+        quick = page.locator(".quick-answer")
         expect(quick).to_contain_text("Answer: 1")
         expect(quick).to_be_in_viewport()
         expect(page.locator(ANSWER)).to_contain_text("says 1")

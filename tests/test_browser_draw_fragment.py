@@ -66,7 +66,8 @@ def test_a_stroke_reruns_the_drawing_fragment_only_and_the_what_ifs_follow(
     assert wire.canvas_fragment, "the canvas is drawn inside a fragment"
     assert wire.fragments_asked[asked:] == [wire.canvas_fragment], "a stroke asks for that fragment alone"
 
-    # The what-ifs, inside the drawing's fragment, answer for the drawing on the canvas now.
+    # The what-ifs, filled in by the drawing's fragment (their switch is outside it), answer for the
+    # drawing on the canvas now.
     page.get_by_text("Try what-ifs on this drawing").click()
     whatif_picture = page.locator("[data-testid=stImage]", has_text="What the models see now").locator("img")
     expect(whatif_picture).to_be_visible()

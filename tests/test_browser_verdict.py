@@ -10,7 +10,7 @@ from mnist_app.testing.browser import ANSWER, clear, expect, mouse_stroke, open_
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-VERDICT = ".st-key-verdict"
+VERDICT = ".answer-panel .verdict"  # the verdict's box in the answer panel (one HTML element)
 
 
 def scribble() -> list[tuple[float, float]]:

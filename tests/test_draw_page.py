@@ -22,7 +22,9 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from mnist_app import data, models, preprocess
-from mnist_app.ui import common, draw_page, model_cards, steps_strip
+from mnist_app.explain.verdict import Verdict
+from mnist_app.testing import answer_text
+from mnist_app.ui import answer_panel, common, draw_page, model_cards, steps_strip
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 SIDE = draw_page.PHONE_CANVAS
@@ -69,16 +71,14 @@ def draw(at: AppTest, picture: np.ndarray, strokes: int = 1) -> AppTest:
 
 
 def answer_texts(at: AppTest) -> list[str]:
-    """The answer's sentences ("**CNN** says **7**, ..."), each after the big digit it follows
-    (a Markdown heading, sized by the page's style: no HTML in the answer)."""
-    texts = []
-    for block in at.markdown:
-        if " says " in block.value:
-            digit, sentence = block.value.split("\n\n", 1)
-            assert digit == f"# {sentence.split(' says **')[1][0]}"
-            assert not block.proto.allow_html
-            texts.append(sentence)
-    return texts
+    """The answer's sentences ("CNN says 7, 98% sure."), each after the big digit it names (the
+    answer panel: one HTML element)."""
+    return answer_text.answer_sentences(at)
+
+
+def prompt_shown(at: AppTest) -> bool:
+    """Whether the answer panel shows the prompt to draw (in its box, instead of an answer)."""
+    return any(draw_page.PROMPT in text for text in answer_text.prompts(at)) and not answer_text.verdicts(at)
 
 
 def test_page_renders_with_prompt_and_every_model_in_the_picker() -> None:
@@ -88,9 +88,10 @@ def test_page_renders_with_prompt_and_every_model_in_the_picker() -> None:
     picker = at.selectbox(key=common.MODEL_KEY)
     names = models.available_models()
     assert picker.options == [models.MODELS[name].display_name for name in names]
-    assert models.MODELS[picker.value].description in [caption.value for caption in at.caption]
+    assert answer_text.notes(at) == [models.MODELS[picker.value].description]
+    assert any(answer_panel.STYLE in block.proto.body for block in at.get("html"))  # sent by the page
     # A blank canvas: the prompt, and no answer.
-    assert any(draw_page.PROMPT in info.value for info in at.info)
+    assert prompt_shown(at)
     assert not answer_texts(at)
     assert not at.get("plotly_chart")
 
@@ -115,7 +116,7 @@ def test_a_canvas_with_only_a_speck_shows_the_prompt() -> None:
     picture[100:102, 100:102, :3] = 255
     at = draw(run_page(), picture)
     assert not at.exception
-    assert any(draw_page.PROMPT in info.value for info in at.info)
+    assert prompt_shown(at)
     assert not answer_texts(at)
 
 
@@ -127,18 +128,22 @@ def test_a_drawing_gets_the_models_answer_and_what_the_model_sees(trained_for_br
     assert not at.exception
     expected = models.predict(drawn_one(), "logistic_regression")
     assert expected.label == 1
-    assert answer_texts(at) == [
-        f"**Logistic regression** says **1**, {expected.probabilities[1]:.0%} sure."
-    ]
+    assert answer_texts(at) == [f"Logistic regression says 1, {expected.probabilities[1]:.0%} sure."]
     [chart] = at.get("plotly_chart")  # the ten probabilities in percent, the answer's bar highlighted
-    bars = json.loads(chart.proto.spec)["data"][0]
+    spec = json.loads(chart.proto.spec)
+    assert spec["layout"]["title"]["text"] == "How sure Logistic regression is, for each digit (%)"
+    bars = spec["data"][0]
     assert bars["y"] == pytest.approx(list(expected.probabilities * 100))
     highlighted = [color == model_cards.HIGHLIGHT for color in bars["marker"]["color"]]
     assert highlighted == [digit == 1 for digit in range(10)]
     # What the model sees: ONE picture of the preprocessing steps, each step's caption numbered,
-    # with its heading: one element.
+    # with its heading, after the phone's one-line answer: one element.
     steps = preprocess.steps(drawn_one())
     [figure] = [block.proto.body for block in at.get("html") if "steps-figure" in block.proto.body]
+    quick = ("<div class='quick-answer'><h3>Answer: 1</h3><p><small>"
+             f"Logistic regression, {expected.confidence:.0%}")
+    assert figure.startswith(quick)
+    figure = figure.removeprefix(answer_panel.quick_html("Logistic regression", expected))
     assert figure == steps_strip.figure_html(steps, heading="What the model sees")
     tiles = [f"src='{steps_strip.tile_data_url(steps_strip.figure_tile(step.image))}'" for step in steps]
     assert figure.count("<img ") == len(steps) and all(tile in figure for tile in tiles)
@@ -165,12 +170,13 @@ def test_switching_model_shows_the_other_models_answer(trained_for_browser, mnis
     at.selectbox(key=common.MODEL_KEY).set_value("logistic_regression")
     at = draw(at, picture)
     expected = models.predict(picture, "logistic_regression").label
-    assert answer_texts(at)[0].startswith(f"**Logistic regression** says **{expected}**")
+    assert answer_texts(at)[0].startswith(f"Logistic regression says {expected},")
 
     at.selectbox(key=common.MODEL_KEY).set_value("knn").run()
     assert not at.exception
     expected = models.predict(picture, "knn").label
-    assert answer_texts(at)[0].startswith(f"**k-nearest neighbours** says **{expected}**")
+    assert answer_texts(at)[0].startswith(f"k-nearest neighbours says {expected},")
+    assert answer_text.notes(at) == [models.MODELS["knn"].description]
 
 
 @pytest.mark.slow
@@ -182,7 +188,7 @@ def test_the_shown_digit_is_the_packages_prediction(trained_for_browser, mnist_d
         at = draw(at, picture)
         prediction = models.predict(picture, "knn")
         assert prediction.label == label  # kNN knows these MNIST digits
-        assert answer_texts(at)[0].startswith(f"**k-nearest neighbours** says **{label}**")
+        assert answer_texts(at)[0].startswith(f"k-nearest neighbours says {label},")
 
 
 @pytest.mark.slow
@@ -204,15 +210,15 @@ def test_clear_shows_the_prompt_at_once_and_undo_drops_the_last_stroke(trained_f
     clear.click().run()
     assert not at.exception
     assert at.session_state[draw_page.START_KEY]["objects"] == []
-    assert any(draw_page.PROMPT in info.value for info in at.info)
+    assert prompt_shown(at)
     assert not answer_texts(at)
     assert next(button for button in at.button if button.label == "Undo").disabled
 
     # The canvas confirms (empty drawing), then the student draws again: a new answer.
     at = draw(at, blank_canvas(), strokes=0)
-    assert any(draw_page.PROMPT in info.value for info in at.info)
+    assert prompt_shown(at)
     at = draw(at, drawn_one())
-    assert answer_texts(at)[0].startswith("**Logistic regression** says **1**")
+    assert answer_texts(at)[0].startswith("Logistic regression says 1,")
 
 
 class AlwaysThree:
@@ -250,7 +256,7 @@ def test_an_untrained_model_offers_a_train_button_then_answers(fake_training) ->
     at.button(key="train_svm").click().run()
     assert not at.exception
     assert fake_training == ["svm"]
-    assert answer_texts(at) == ["**Support vector machine** says **3**, 70% sure."]
+    assert answer_texts(at) == ["Support vector machine says 3, 70% sure."]
 
 
 def test_missing_data_says_so_and_a_failed_download_is_reported(monkeypatch) -> None:
@@ -298,6 +304,27 @@ def test_model_cards_are_one_html_element_that_marks_the_chosen_one_and_escapes_
     assert titled.index("<h3>All &lt;models&gt;</h3>") < titled.index("<div class='model-cards'>")
 
 
+def test_the_answer_panel_is_one_html_element_readable_as_text_that_escapes_text() -> None:
+    sure = models.Prediction(model="a", label=7, probabilities=np.eye(10)[7] * 0.9 + 0.01)
+    verdict = Verdict("unsure", None, [(7, 0.6), (1, 0.3)], "The models <disagree>.")
+    panel = answer_panel.panel_html(["Does <i>this</i>."], verdict=verdict, title="<b>A</b>", answer=sure,
+                                    cards="<div class='model-cards'></div>")
+    assert "<b>A</b>" not in panel and "<i>" not in panel and "<disagree>" not in panel
+    assert panel.count("<section class='answer-panel' aria-label='Answer'>") == 1
+    assert "<div class='status-box verdict verdict-unsure' role='status'>" in panel
+    assert "<span class='icon' aria-hidden='true'>help</span>" in panel
+    text = answer_text.plain(panel)
+    assert "Does <i>this</i>." in text and "Not sure: 7 or 1?" in text and "The models <disagree>." in text
+    assert "<h1 class='answer-digit'>7</h1>" in panel and "<b>A</b> says 7, 91% sure." in text
+    # In that order: what the model does, the verdict, the answer, then the cards.
+    assert "<style>" not in panel  # the page sends the panel's style once, not on every stroke
+    order = ["model-about", "status-box", "answer-digit", "answer-sentence", "model-cards"]
+    assert [panel.index(part) for part in order] == sorted(panel.index(part) for part in order)
+    prompt = answer_panel.panel_html([], prompt="Draw <here>.")
+    assert "<div class='status-box prompt' role='status'>" in prompt and "Draw &lt;here&gt;." in prompt
+    assert "verdict" not in prompt and "answer-digit" not in prompt
+
+
 def test_the_pen_settings_sit_above_the_canvas_and_change_it() -> None:
     # Outside the drawing's fragment (a stroke does not re-send them); a change reruns the page.
     at = run_page()
@@ -311,3 +338,46 @@ def test_the_pen_settings_sit_above_the_canvas_and_change_it() -> None:
     at.toggle(key="number_mode").set_value(True).run()  # the whole-number canvas has its own pen
     assert not at.exception
     assert [slider.key for slider in at.slider if slider.key == "pen_width"] == []
+
+
+@pytest.mark.slow
+def test_the_what_if_switch_sits_outside_the_fragment_until_on_then_the_what_ifs_follow_strokes(
+        trained_for_browser) -> None:
+    at = run_page()
+    at.selectbox(key=common.MODEL_KEY).set_value("logistic_regression")
+    at = draw(at, drawn_one())
+    assert not at.exception
+    [switch] = [toggle for toggle in at.toggle if toggle.key == "whatif_on"]
+    assert switch.proto.id not in fragment_widget_ids(at)  # off: a stroke does not re-send it
+    switch.set_value(True).run()
+    assert not at.exception
+    assert "whatif_on" in {widget.key for widget in at.toggle}
+    assert fragment_widget_ids(at) >= {at.toggle(key="whatif_on").proto.id}  # on: inside the fragment
+    assert [block.value for block in at.markdown if block.value.startswith("## ")]  # the what-if cards
+    picture, _label = drawn_mnist_digit(0)
+    at = draw(at, picture)
+    assert not at.exception
+    expected = models.predict(picture, "logistic_regression").label
+    shown = [block.value for block in at.markdown if block.value.startswith("## ")]
+    assert f"## {expected}" in shown  # the what-ifs follow the new drawing
+    at.toggle(key="whatif_on").set_value(False).run()
+    assert not at.exception
+    assert not [block.value for block in at.markdown if block.value.startswith("## ")]
+    assert at.toggle(key="whatif_on").proto.id not in fragment_widget_ids(at)
+    assert not at.toggle(key="whatif_on").value
+
+
+def fragment_widget_ids(at: AppTest) -> set[str]:
+    """The ids of the widgets drawn inside the drawing's fragment (the page's block holding the canvas)."""
+    [canvas] = at.get("bidi_component")
+    for block in at.main.children.values():
+        ids = {getattr(getattr(node, "proto", None), "id", None) for node in walk(block)} - {None, ""}
+        if canvas.proto.id in ids:
+            return ids
+    raise AssertionError("no canvas on the page")
+
+
+def walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from walk(child)

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from mnist_app import classroom, models, paths
 from mnist_app.cli import main
 from mnist_app.teach import storage
+from mnist_app.testing import answer_text
 from mnist_app.testing.drawings import canvas_digit
 from mnist_app.ui import class_state, class_teaching
 
@@ -233,12 +234,12 @@ def test_the_real_drawing_page_in_a_class_answers_with_its_taught_model(world) -
     at.session_state[draw_page.CANVAS_KEY] = canvas_state(picture)
     at.run()
     assert not at.exception
-    said = [m.value.split("\n\n")[-1] for m in at.markdown if " says " in m.value]  # after the big digit
-    assert said == [f"**Logistic regression** says **{ours.label}**, {ours.confidence:.0%} sure."]
+    said = answer_text.answer_sentences(at)  # after the big digit
+    assert said == [f"Logistic regression says {ours.label}, {ours.confidence:.0%} sure."]
     assert "Our class's taught models, next to the MNIST ones" in texts(at)
     at.toggle(key=taught_answers.USE_TAUGHT_KEY).set_value(False).run()
-    said = [m.value.split("\n\n")[-1] for m in at.markdown if " says " in m.value]  # after the big digit
-    assert said == [f"**Logistic regression** says **{mnist.label}**, {mnist.confidence:.0%} sure."]
+    said = answer_text.answer_sentences(at)  # after the big digit
+    assert said == [f"Logistic regression says {mnist.label}, {mnist.confidence:.0%} sure."]
 
 
 FLIPS_SCRIPT = """

@@ -16,6 +16,7 @@ from mnist_app import data, evaluation, models, synth
 from mnist_app.explain.verdict import Verdict
 from mnist_app.models import calibration
 from mnist_app.report import reliability
+from mnist_app.testing import answer_text
 from mnist_app.ui import common, draw_page, verdict_panel
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -61,17 +62,21 @@ def test_a_clear_digit_gets_a_green_verdict_above_the_answer(panel_trained) -> N
     picture, label = drawn_mnist_digit(0)
     at = draw_on_page(picture)
     assert not at.exception
-    assert at.success[0].value.startswith(f"**It's {'an' if label == 8 else 'a'} {label}**")
-    assert "The models agree" in at.success[0].value
+    [(status, text)] = answer_text.verdicts(at)  # the box is green (its status), above the answer
+    assert status == "digit" and text.startswith(f"It's {'an' if label == 8 else 'a'} {label} ")
+    assert "The models agree" in text
+    [panel] = answer_text.panels(at)
+    assert panel.index("verdict-digit") < panel.index("answer-digit")
     assert at.get("plotly_chart")  # the probabilities are still shown
 
 
 def test_a_scribble_is_not_a_digit_and_the_probabilities_stay_visible(panel_trained) -> None:
     at = draw_on_page(zigzag())
     assert not at.exception
-    assert at.error[0].value.startswith("**That doesn't look like a digit**")
-    assert "one digit at a time" in at.error[0].value
-    assert any(" says " in block.value for block in at.markdown)  # the chosen model still answers
+    [(status, text)] = answer_text.verdicts(at)
+    assert status == "not_a_digit" and text.startswith("That doesn't look like a digit ")
+    assert "one digit at a time" in text
+    assert answer_text.answer_sentences(at)  # the chosen model still answers
     assert at.get("plotly_chart")
 
 
@@ -81,7 +86,7 @@ def test_an_unsure_verdict_names_the_candidates(panel_trained, monkeypatch) -> N
     picture, _ = drawn_mnist_digit(4)
     at = draw_on_page(picture)
     assert not at.exception
-    assert at.warning[0].value == "**Not sure: 4 or 9?**  \nThe models disagree: they say 4 or 9."
+    assert answer_text.verdicts(at) == [("unsure", "Not sure: 4 or 9? The models disagree: they say 4 or 9.")]
 
 
 class Always:
@@ -102,7 +107,8 @@ def test_the_card_of_a_model_that_disagrees_is_marked(monkeypatch) -> None:
     monkeypatch.setattr(models, "get_model", lambda name, **kwargs: fakes[name])
     at = draw_on_page(drawn([np.array([(60.0, 170.0), (290.0, 170.0)])]))
     assert not at.exception
-    assert not at.success and not at.error  # no panel model trained: no verdict yet
+    assert not answer_text.verdicts(at)  # no panel model trained: no verdict yet
+    assert answer_text.answer_sentences(at)
     cards = "".join(block.proto.body for block in at.get("html")).split("<div class='model-card ")
     [naive_bayes] = [card for card in cards if card.startswith("card_naive_bayes")]
     assert "<div class='card-digit'>5</div>" in naive_bayes and "disagrees (most say 3)" in naive_bayes

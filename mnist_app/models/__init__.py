@@ -89,7 +89,7 @@ def model_key(
     raises ``MnistUnavailableError`` instead of downloading missing data.
     """
     spec = get_spec(name)
-    stamp = data.split_stamp("train", data_dir)
+    stamp = _train_stamp(data_dir)
     hit = _key_memo.get((name, stamp)) if stamp is not None else None
     if hit is not None and hit[0] is spec:  # a replaced spec (new settings) gets a new key
         return hit[1]
@@ -103,10 +103,41 @@ def model_key(
         "training_data": data_checksum(images, labels),
         "preprocess": preprocess.PREPROCESS_VERSION,
     })
-    stamp = data.split_stamp("train", data_dir)
+    stamp = data.split_stamp("train", data_dir)  # e.g. just downloaded
+    if (memo := getattr(_stamps, "memo", None)) is not None:
+        memo[None if data_dir is None else os.fspath(data_dir)] = stamp
     if stamp is not None:
         _key_memo[(name, stamp)] = (spec, key)
     return key
+
+
+_stamps = threading.local()  # .memo: data folder -> training files' stamp, inside ``data_unchanged``
+
+
+@contextlib.contextmanager
+def data_unchanged() -> Iterator[None]:
+    """A context in which this thread takes the MNIST files as unchanged: ``model_key`` reads their
+    stamp (two ``stat`` calls) once per data folder instead of at every call (a drawing page's
+    rerun asks for about twenty keys: "is it trained?" and each model's answer)."""
+    outermost = getattr(_stamps, "memo", None) is None
+    if outermost:
+        _stamps.memo = {}
+    try:
+        yield
+    finally:
+        if outermost:
+            _stamps.memo = None
+
+
+def _train_stamp(data_dir: str | os.PathLike[str] | None) -> tuple[object, ...] | None:
+    """``data.split_stamp("train", data_dir)``, remembered inside ``data_unchanged``."""
+    memo = getattr(_stamps, "memo", None)
+    if memo is None:
+        return data.split_stamp("train", data_dir)
+    folder = None if data_dir is None else os.fspath(data_dir)
+    if folder not in memo:
+        memo[folder] = data.split_stamp("train", data_dir)
+    return memo[folder]
 
 
 # --- loaded models -------------------------------------------------------------------------------

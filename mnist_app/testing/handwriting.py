@@ -23,6 +23,21 @@ from mnist_app.testing.browser import Point
 Stroke = list[Point]
 #: The chosen model's answer as the server sends it (Markdown): "**CNN** says **7**, 98% sure."
 ANSWER_SENT = re.compile(r" says \*\*(\d)\*\*")
+#: The same in the drawing page's answer panel (HTML): "<strong>CNN</strong> says <strong>7</strong>".
+ANSWER_SENT_HTML = re.compile(r" says <strong>(\d)</strong>")
+
+
+def sent_answer(element: Any) -> int | None:
+    """The chosen model's digit when ``element`` (a ForwardMsg's new element) is the page's answer:
+    a Markdown answer ("# 7" and its sentence) or the drawing page's HTML answer panel."""
+    kind = element.WhichOneof("type")
+    if kind == "markdown" and element.markdown.body.startswith("# "):
+        found = ANSWER_SENT.search(element.markdown.body)
+    elif kind == "html":
+        found = ANSWER_SENT_HTML.search(element.html.body)
+    else:
+        return None
+    return int(found.group(1)) if found else None
 
 
 def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, steps: int = 14) -> Stroke:
@@ -110,10 +125,8 @@ class _CanvasValues:
             self.started_runs += 1
             self.run_answer = None
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-            element = message.delta.new_element
-            if element.WhichOneof("type") == "markdown" and element.markdown.body.startswith("# "):
-                found = ANSWER_SENT.search(element.markdown.body)
-                self.run_answer = int(found.group(1)) if found else None
+            if (answer := sent_answer(message.delta.new_element)) is not None:
+                self.run_answer = answer
         elif kind == "script_finished":
             self.finished_runs += 1
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import websockets
 
-from mnist_app.testing.handwriting import ANSWER_SENT, RecordedDigit, Recording
+from mnist_app.testing.handwriting import RecordedDigit, Recording, sent_answer
 from mnist_app.ui.protocol import BackMsg, ForwardMsg, WidgetState
 
 #: A script run that has not finished after this long is an error.
@@ -133,8 +133,9 @@ class AppSession:
 
     def _read_element(self, element: Any, run: Run, images: list[str], fragment: str) -> None:
         kind = element.WhichOneof("type")
-        if kind == "markdown" and (found := ANSWER_SENT.search(element.markdown.body)) and run.answer is None:
-            run.answer, run.answered_at = int(found.group(1)), time.monotonic()
+        answer = sent_answer(element) if kind in ("markdown", "html") and run.answer is None else None
+        if answer is not None:
+            run.answer, run.answered_at = answer, time.monotonic()
         elif kind == "exception":
             run.exceptions.append(f"{element.exception.type}: {element.exception.message}")
         elif kind == "bidi_component" and element.bidi_component.id.endswith("-canvas"):

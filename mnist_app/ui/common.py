@@ -31,21 +31,28 @@ def display_name(name: str) -> str:
     return models.MODELS[name].display_name
 
 
-def model_picker(key: str = MODEL_KEY, *, label: str = "Model") -> str:
+def model_picker(key: str = MODEL_KEY, *, label: str = "Model", describe: bool = True) -> str:
     """A select box of every model (friendly names) with its one-line explanation below.
 
     Returns the chosen model's registry name. The choice survives page switches
     (``persist_state="session"``), so pages that use the same ``key`` share it.
+    ``describe=False``: no explanation (the caller shows ``model_notes`` itself).
     """
     names = model_names()
     if st.session_state.get(key) not in names:
         # A stale or missing choice (e.g. the CNN was chosen but torch is gone): start over.
         st.session_state[key] = default_model(names)
     name = st.selectbox(label, names, format_func=display_name, key=key, persist_state="session")
-    st.caption(models.MODELS[name].description)
-    if hint := cnn.missing_hint():  # torch is not installed: one line on how to add the CNN
-        st.caption(hint)
+    if describe:
+        for note in model_notes(name):
+            st.caption(note)
     return name
+
+
+def model_notes(name: str) -> list[str]:
+    """The picker's lines under it: what model ``name`` does and, without torch, how to add the CNN."""
+    hint = cnn.missing_hint()
+    return [models.MODELS[name].description, *([hint] if hint else [])]
 
 
 def default_model(names: list[str]) -> str:

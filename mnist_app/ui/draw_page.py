@@ -17,6 +17,7 @@ import streamlit as st
 
 from mnist_app import models, preprocess
 from mnist_app.ui import (
+    answer_panel,
     class_save,
     common,
     model_cards,
@@ -49,8 +50,10 @@ HIGHLIGHT = model_cards.HIGHLIGHT  # Streamlit's primary red: readable on light 
 # scroll away; on wider screens the answer column sits right beside the canvas.
 PAGE_CSS = """
 <style>
-.st-key-quick_answer { display: none; }
-@media (max-width: 640px) { .st-key-quick_answer { display: block; } }
+.quick-answer { display: none; }
+@media (max-width: 640px) { .quick-answer { display: block; } }
+.quick-answer h3 { padding: 0 0 0.25rem 0; }
+.quick-answer small { opacity: 0.6; }
 .st-key-answer h1 { font-size: 7rem; font-weight: 700; line-height: 1; padding: 0; }
 </style>
 """
@@ -58,7 +61,7 @@ PAGE_CSS = """
 
 def render() -> None:
     """The whole page (the entry point ``st.Page`` runs)."""
-    st.html(PAGE_CSS)
+    st.html(PAGE_CSS + answer_panel.STYLE)
     st.title(":material/draw: Draw a digit")
     with st.container(horizontal=True, key="page_controls"):
         whole_number = st.toggle("Whole number (wide canvas)", key=number_canvas.TOGGLE_KEY)
@@ -68,6 +71,10 @@ def render() -> None:
         number_canvas.render()  # several digits, read as one number
         return
     drawing_section()
+    if not whatif_section.in_fragment():
+        # Off (most strokes): the what-if switch under the drawing, outside its fragment, so a
+        # stroke does not re-send it. On, the fragment shows it with the what-ifs, which follow every stroke.
+        whatif_section.switch()
 
 
 def pen_settings() -> None:
@@ -83,46 +90,46 @@ def pen_settings() -> None:
 
 @st.fragment
 def drawing_section() -> None:
-    """The canvas and everything that depends on the drawing.
+    """The canvas and everything that depends on the drawing (and the what-ifs, when they are on).
 
     A fragment: a stroke, Clear, Undo or another model reruns only this, not the page's
-    title, style, navigation and whole-number switch (a class's server does this for
-    every stroke of every student).
+    title, style, navigation and switches (a class's server does this for every stroke of
+    every student). What changes on a stroke is a few elements: the answer column's note,
+    verdict, answer and cards are one HTML element, the phone's answer and the steps another.
     """
     canvas_column, answer_column = st.columns([1, 1], gap="large")
     with canvas_column:
         image = drawing_canvas()
-        quick_answer = st.container(key="quick_answer")
     with answer_column:
         # The model picker stays in the fragment, beside the canvas: above the canvas it pushed
         # the phone's one-line answer below the screen.
-        name = common.model_picker()
+        name = common.model_picker(describe=False)
         # Native code (BLAS, OpenMP) on one thread: for one digit a second thread saves nothing,
         # and a woken worker spin-waits after each call, which cost more CPU than the rest of
-        # the stroke (docs/benchmarks.md, issue 12 round 2).
-        with models.one_native_thread():
+        # the stroke (docs/benchmarks.md, issue 12 round 2). The MNIST files' stamp is read once.
+        with models.one_native_thread(), models.data_unchanged():
             # The drawing is preprocessed once per rerun: the last step is the digit every model gets.
             pipeline, prompt = preprocessed(image)
             st.session_state[DIGIT_KEY] = None if pipeline is None else pipeline[-1].image
             mnist_answers = every_answer(pipeline)  # each model asked once: verdict, answer, cards share them
             answers = taught_answers.in_class(pipeline, mnist_answers)  # a class's taught models, if any
-            if pipeline is not None:
-                verdict_panel.show(pipeline, answers)  # the honest answer first: "Not sure: 4 or 9?"
-        answer = show_answer(pipeline, prompt, name, answers)
+            # The honest answer first: "Not sure: 4 or 9?"
+            verdict = None if pipeline is None else verdict_panel.decide(pipeline, answers)
+        answer = answer_panel.show(pipeline, prompt, name, answers, verdict)
+        if pipeline is not None and answer is None:
+            offer_training(name)
         class_save.render(image, answer)  # in a class: "Was it a 7?" saves the digit for it
-    if answer is None or pipeline is None:
-        return
-    with quick_answer:  # one element: every stroke re-sends the fragment's elements
-        st.markdown(f"### Answer: {answer.label}\n\n"
-                    f":small[:gray[{common.display_name(name)}, {answer.confidence:.0%} sure. More below.]]")
-    # Under the canvas and under the answer, in the same two columns: a second row of columns
-    # would be three more blocks to re-send on every stroke.
-    with canvas_column:
-        show_steps_figure(pipeline)
-    with answer_column:
-        show_all_models(answers, name)
-        taught_answers.both_answers(mnist_answers, answers, pipeline[-1].image)  # a class: MNIST's, ours
-    whatif_section.render(image)
+        if answer is not None and pipeline is not None:
+            untrained_models(answers)
+            taught_answers.both_answers(mnist_answers, answers, pipeline[-1].image)  # a class: MNIST's, ours
+    if answer is not None and pipeline is not None:
+        # Under the canvas, in the same column (a second row of columns would be three more
+        # blocks per stroke): the phone's one-line answer and what the model sees, one element.
+        with canvas_column:
+            st.html(answer_panel.quick_html(common.display_name(name), answer)
+                    + steps_strip.figure_html(pipeline, heading="What the model sees"))
+    if whatif_section.is_on() or whatif_section.in_fragment():
+        show_what_ifs(image if answer is not None else None)
 
 
 # --- the canvas --------------------------------------------------------------------------
@@ -258,17 +265,35 @@ def show_all_models(answers: dict[str, models.Prediction], chosen: str) -> None:
     The chosen model's card has a red border and its name in bold; a model that disagrees
     with the majority says so.
     """
-    untrained = [name for name in common.model_names() if name not in answers]
     consensus = verdict_panel.majority({name: answer.label for name, answer in answers.items()})
     titles = {name: common.display_name(name) for name in answers}
     notes = {name: verdict_panel.disagreement_text(answer.label, consensus)
              for name, answer in answers.items()}
     st.html(model_cards.cards_html(answers, titles, chosen, notes, heading="All models"))
+    untrained_models(answers)
+
+
+def untrained_models(answers: dict[str, models.Prediction]) -> None:
+    """The models without an answer (not trained yet) and a button to train them, if any."""
+    untrained = [name for name in common.model_names() if name not in answers]
     if untrained:
         st.caption("Not trained yet: " + ", ".join(common.display_name(name) for name in untrained) + ".")
         if st.button("Train the missing models", key="train_missing"):
             if common.train_with_progress(untrained):
                 st.rerun()
+
+
+def show_what_ifs(image: np.ndarray | None) -> None:
+    """The what-if switch, on, and the what-ifs on the drawing ``image`` (or what to do first without
+    one), in the drawing's fragment. Switched off, the page puts the switch back outside it."""
+    if not whatif_section.switch():
+        st.session_state[whatif_section.IN_FRAGMENT_KEY] = False
+        st.rerun()  # the whole page: its switch, outside the fragment
+    st.session_state[whatif_section.IN_FRAGMENT_KEY] = True
+    if image is None:
+        st.caption("Draw a digit above, then try what-ifs on it.")
+    else:
+        whatif_section.show(image)
 
 
 def show_steps_figure(pipeline: list[preprocess.Step]) -> None:

@@ -69,8 +69,11 @@ def template() -> dict[str, Any]:
         return _template
 
 
-def chart(probabilities: np.ndarray) -> go.Figure:
-    """The chart for ``probabilities`` (10 floats summing to 1): the template with these bars."""
+def chart(probabilities: np.ndarray, title: str | None = None) -> go.Figure:
+    """The chart for ``probabilities`` (10 floats summing to 1): the template with these bars
+    (and ``title`` instead of the usual one, if given)."""
     spec = template()
     trace = {**spec["data"][0], **bars(probabilities)}
-    return BuiltFigure({"data": [trace], "layout": spec["layout"]})
+    layout = spec["layout"] if title is None else {**spec["layout"], "title": {**spec["layout"]["title"],
+                                                                               "text": title}}
+    return BuiltFigure({"data": [trace], "layout": layout})

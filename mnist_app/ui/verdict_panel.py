@@ -30,16 +30,24 @@ def show(pipeline: list[preprocess.Step], answers: Mapping[str, models.Predictio
     so the panel does not ask those models again. Shows nothing and returns None while no
     panel model is trained (the page offers training).
     """
+    result = decide(pipeline, answers)
+    if result is None:
+        return None
+    box = {"digit": st.success, "unsure": st.warning, "not_a_digit": st.error}[result.status]
+    with st.container(key="verdict"):
+        box(f"**{result.headline}**  \n{result.reason}", icon=ICONS[result.status])
+    return result
+
+
+def decide(pipeline: list[preprocess.Step], answers: Mapping[str, models.Prediction] | None = None
+           ) -> Verdict | None:
+    """The verdict ``show`` shows, without showing it (None while no panel model is trained)."""
     offered = set(common.model_names())
     panel = [name for name in PANEL if name in offered and common.is_trained(name)]
     if not panel:
         return None
     known = {name: answer.probabilities for name, answer in (answers or {}).items()}
-    result = remembered_verdict(pipeline, panel, known)
-    box = {"digit": st.success, "unsure": st.warning, "not_a_digit": st.error}[result.status]
-    with st.container(key="verdict"):
-        box(f"**{result.headline}**  \n{result.reason}", icon=ICONS[result.status])
-    return result
+    return remembered_verdict(pipeline, panel, known)
 
 
 def remembered_verdict(pipeline: list[preprocess.Step], panel: list[str],

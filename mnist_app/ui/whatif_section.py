@@ -28,17 +28,42 @@ STEP_SWITCHES = (
     ("blur", "Blur slightly"),
 )
 KEY = "whatif"
+#: Session-state key: the drawing page shows the switch inside its fragment (the what-ifs are on).
+IN_FRAGMENT_KEY = f"{KEY}_in_fragment"
 TILE = 140
 
 
 def render(image: np.ndarray) -> None:
-    """The what-if section for the drawing ``image`` (the canvas's RGBA picture)."""
-    # The heading and what the switch does in one element: re-sent on every stroke.
+    """The what-if section for the drawing ``image`` (the canvas's RGBA picture): ``switch``, then
+    ``show`` when it is on."""
+    if switch():
+        show(image)
+
+
+def switch() -> bool:
+    """The section's heading and its on/off switch (off: nothing is computed); whether it is on.
+
+    The drawing page shows them outside the drawing's fragment: a stroke does not re-send them.
+    """
+    # The heading and what the switch does in one element.
     st.markdown("### :material/science: What if…?\n\n:small[:gray[Switch a preprocessing step off (or "
                 "move, turn, resize the digit) and see every model's answer change.]]")
-    if not st.toggle("Try what-ifs on this drawing", key=f"{KEY}_on",
-                     help="Switch preprocessing steps off, or move, turn and resize what the models see"):
-        return  # off (most strokes): two elements and no fragment of its own to set up on every stroke
+    return st.toggle("Try what-ifs on this drawing", key=f"{KEY}_on",
+                     help="Switch preprocessing steps off, or move, turn and resize what the models see")
+
+
+def is_on() -> bool:
+    """Whether the switch is on."""
+    return bool(st.session_state.get(f"{KEY}_on"))
+
+
+def in_fragment() -> bool:
+    """Whether the drawing page shows the switch inside its drawing fragment (see ``draw_page``)."""
+    return bool(st.session_state.get(IN_FRAGMENT_KEY))
+
+
+def show(image: np.ndarray) -> None:
+    """The experiment on the drawing ``image`` (the switch is on)."""
     names = [name for name in common.model_names() if common.is_trained(name)]
     if not names:
         st.info("Train a model first: the what-ifs need a model to answer.")
