@@ -137,8 +137,11 @@ def main() -> None:
                         help="choose digits as round 2 did, without the one-digit-or-not scorer's opinion")
     parser.add_argument("--without-second-look", action="store_true",
                         help="choose digits as round 3 did (no second model, no moved copies)")
+    parser.add_argument("--crossing-pairs", choices=("on", "off"), default="on",
+                        help="also read a thin straight stroke crossing its neighbour as a digit (round 7)")
     args = parser.parse_args()
     name = args.model or numbers.best_model()
+    numbers.CROSSING_PAIRS = args.crossing_pairs == "on"
     if args.without_scorer:
         numbers.SINGLE_WEIGHT = numbers.SINGLE_BONUS = 0.0
     if args.without_scorer or args.without_second_look:

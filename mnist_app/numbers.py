@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mnist_app import digit_or_not, evaluation, models, oversegment, segment
+from mnist_app import crossing_strokes, digit_or_not, evaluation, models, oversegment, segment
 from mnist_app.preprocess.ink import INK_FLOOR, EmptyDrawingError
 from mnist_app.preprocess.photo import photo_ink
 from mnist_app.preprocess.photo_files import load_photo
@@ -42,6 +42,9 @@ SHIFTS = ((0, 2), (0, -2))
 SHIFT_TOLERANT = ("cnn",)
 STABLE_MEAN_WEIGHT, STABLE_LEAST_WEIGHT = 1.0, 0.5
 SECOND_LOOK = -4.0
+#: Also read a thin straight stroke crossing its neighbour as a digit of its own, the rest as
+#: another (``crossing_strokes``), at this log cost for the pair (docs/benchmarks.md, round 7).
+CROSSING_PAIRS, CROSSING_COST = True, -3.0
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ def _read_line(parts: oversegment.Atoms, name: str
     Returns the chosen pieces, their 28x28 digits and their probabilities.
     """
     found = line_candidates(parts, name)
-    chosen = choose(parts, found.runs, candidate_scores(found))
+    chosen = choose(parts, found.runs, crossing_strokes.joined(found.partner, candidate_scores(found)))
+    chosen = crossing_strokes.with_partners(found.partner, found.runs, chosen)
     if len(chosen) > segment.MAX_DIGITS:
         raise segment.too_many(len(chosen))
     return ([found.runs[i][1] for i in chosen], [found.images[i] for i in chosen],
@@ -120,6 +124,8 @@ class Candidates:
     shape_scores: np.ndarray  # (m,): log prior of the piece's shape + its cut costs
     single: np.ndarray  # (m,): P(the piece is one whole digit), from ``digit_or_not``
     second: np.ndarray | None = None  # (m,): the weighted logs of ``second_look``, when taken
+    #: (m,): for the rest of a crossing pair, its stroke's row; -2 for that stroke; -1 otherwise
+    partner: np.ndarray | None = None
 
 
 def line_candidates(parts: oversegment.Atoms, name: str) -> Candidates:
@@ -128,11 +134,16 @@ def line_candidates(parts: oversegment.Atoms, name: str) -> Candidates:
     if not runs:
         empty = np.zeros(0)
         return Candidates([], images, np.zeros((0, 10)), empty, empty)
+    partner = np.full(len(runs), -1)
+    if CROSSING_PAIRS:
+        runs, images, partner = crossing_strokes.with_pairs(parts, runs, images)
     answers = models.predict_digits(images, name)
     shape_scores = [oversegment.prior(parts, piece, int(answers[index].argmax()))
-                    + oversegment.cut_cost(parts, *run) for index, (run, piece) in enumerate(runs)]
+                    + (oversegment.cut_cost(parts, *run) if partner[index] != -2 else 0.0)
+                    + (CROSSING_COST if partner[index] >= 0 else 0.0)
+                    for index, (run, piece) in enumerate(runs)]
     found = Candidates(runs, images, answers, np.asarray(shape_scores),
-                       digit_or_not.probability_single(parts, runs, images))
+                       digit_or_not.probability_single(parts, runs, images), partner=partner)
     return replace(found, second=pruned_second_look(parts, found, name))
 
 
@@ -144,14 +155,20 @@ def pruned_second_look(parts: oversegment.Atoms, found: Candidates, name: str) -
     the best reading without it has been looked at again, a candidate whose best reading
     without it falls short of that total cannot win.
     """
-    base = candidate_scores(found)
-    first = np.asarray(choose(parts, found.runs, base), int)
+    raw = candidate_scores(found)
+    base = crossing_strokes.joined(found.partner, raw)
+    first = choose(parts, found.runs, base)
+    first = np.asarray(crossing_strokes.with_partners(found.partner, found.runs, first), int)
     second = second_look(found, name, first)
-    reached = _best_totals(parts, found.runs, base + second)[0][parts.count]
+    looked = crossing_strokes.joined(found.partner, raw + second)
+    reached = _best_totals(parts, found.runs, looked)[0][parts.count]
     ahead, behind = _best_totals(parts, found.runs, base)
     spans = np.array([run for run, _ in found.runs])
     bounds = ahead[spans[:, 0] - 1] + base + behind[spans[:, 1]]
-    rest = np.setdiff1d(np.flatnonzero(bounds >= reached - 1e-9), first)
+    rest = np.flatnonzero(bounds >= reached - 1e-9)
+    if found.partner is not None:
+        rest = np.union1d(rest, found.partner[rest][found.partner[rest] >= 0])
+    rest = np.setdiff1d(rest, first)
     if len(rest):
         second[rest] = second_look(found, name, rest)[rest]
     return second
