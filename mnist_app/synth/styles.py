@@ -25,6 +25,7 @@ from scipy import ndimage
 from skimage.draw import ellipse_perimeter
 from skimage.morphology import skeletonize
 
+from mnist_app.synth.low_resolution import low_resolution
 from mnist_app.synth.pen import INK, SIDE, Segment, ink_box, pen_lines, pen_width, row_centre, with_strokes
 
 #: Bump when a style changes: models trained on styled copies are retrained.
@@ -37,9 +38,9 @@ Styler = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 class Style:
     """One way of writing: which digit it applies to (None: any) and how it is drawn.
 
-    ``weight``: how often styled copies use it among its digit's styles by default; 0 = only
-    for models whose style weights ask for it (added later, so earlier models' copies stay as
-    they were).
+    ``weight``: how often styled copies use it among its digit's styles by default (for
+    ``EVERY_DIGIT`` effects: the share of every digit's copies); 0 = only for models whose
+    style weights ask for it (added later, so earlier models' copies stay as they were).
     """
 
     name: str
@@ -249,9 +250,14 @@ STYLES: dict[str, Style] = {style.name: style for style in (
     Style("pen_size", None, pen_size, "a much thinner or thicker pen"),
     # Last, so that the benchmark's earlier classes keep their drawings (seeded by position).
     Style("two_narrow", 2, two_narrow, "a tall, narrow 2", weight=0.0),
+    Style("low_resolution", None, low_resolution, "a blurred, low-resolution copy", weight=0.0),
 )}
+#: Effects given to a share of every digit's copies (the share is their weight; 0 by default),
+#: whatever the digit: as pen effects they would fall mostly on the digits without styles of
+#: their own (3s, 6s), and a model learns "blurred means 3 or 6" (docs/benchmarks.md).
+EVERY_DIGIT = ("low_resolution",)
 DIGIT_STYLES = tuple(name for name, style in STYLES.items() if style.label is not None)
-PEN_EFFECTS = tuple(name for name, style in STYLES.items() if style.label is None)
+PEN_EFFECTS = tuple(name for name, style in STYLES.items() if style.label is None and name not in EVERY_DIGIT)
 
 
 def apply_style(digit: np.ndarray, name: str, rng: np.random.Generator) -> np.ndarray:
@@ -271,6 +277,9 @@ def _chosen_style(label: int, rng: np.random.Generator, digit_style_share: float
                   weights: Mapping[str, float] | None) -> str:
     """The style of one chosen digit: one of its own (by weight) or else a pen effect."""
     weight = {name: style.weight for name, style in STYLES.items()} | dict(weights or {})
+    for name in EVERY_DIGIT:
+        if weight[name] > 0 and rng.random() < weight[name]:
+            return name
     own = tuple(name for name in DIGIT_STYLES if STYLES[name].label == label and weight[name] > 0)
     use_own = bool(own) and rng.random() < digit_style_share
     pool = own if use_own else PEN_EFFECTS
