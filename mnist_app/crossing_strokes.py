@@ -42,7 +42,7 @@ REST_SHARE = 0.3
 #: A rest wider than this times the line's height is not one digit.
 MAX_WIDTH = oversegment.MAX_DIGIT_ASPECT
 #: The runs tried: the least holding the stroke, widened by up to this many atoms on either side.
-WIDEN = 2
+WIDEN = 1
 #: At most this many lines per blob are tried (the longest).
 MAX_LINES = 3
 
