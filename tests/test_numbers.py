@@ -248,3 +248,21 @@ def test_a_zero_written_flat_and_wide_is_still_a_candidate_digit(monkeypatch) ->
     assert (ring_atoms[0], ring_atoms[-1] + 1) not in oversegment.candidates(parts)  # not with the 1
     monkeypatch.setattr(oversegment, "WHOLE_BLOB_ASPECT", oversegment.MAX_DIGIT_ASPECT)
     assert whole not in oversegment.candidates(parts)
+
+
+def test_a_one_written_across_its_neighbour_is_read_as_two_digits_more_often_with_crossing_pairs(
+        trained: str, test_digits, monkeypatch: pytest.MonkeyPatch) -> None:
+    images, labels = test_digits
+    cases = []
+    for second in (8, 4, 3, 0, 6, 9, 2, 5):
+        for order in ((1, second), (second, 1)):
+            pieces = [drawn(images[index]) for index in pick(labels, list(order))]
+            gap = 0
+            while blobs(compose(pieces, gap)[0]) > 1:  # closer until the strokes touch: one blob
+                gap -= 2
+            # 8 pixels further: the 1 runs into its neighbour, strokes crossing
+            cases.append((compose(pieces, gap - 8)[0], [alone(piece) for piece in pieces]))
+    right = sum(numbers.read_number(canvas, MODEL).digits == wanted for canvas, wanted in cases)
+    monkeypatch.setattr(numbers, "CROSSING_PAIRS", False)
+    right_without = sum(numbers.read_number(canvas, MODEL).digits == wanted for canvas, wanted in cases)
+    assert right > right_without, (right, right_without)
