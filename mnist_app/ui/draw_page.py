@@ -52,7 +52,8 @@ PAGE_CSS = """
 <style>
 .quick-answer { display: none; }
 @media (max-width: 640px) { .quick-answer { display: block; } }
-.quick-answer h3 { padding: 0 0 0.25rem 0; }
+.quick-answer h3 { padding: 0; margin: 0; }
+.quick-answer p { margin: 0.25rem 0 1rem 0; }
 .quick-answer small { opacity: 0.6; }
 .st-key-answer h1 { font-size: 7rem; font-weight: 700; line-height: 1; padding: 0; }
 </style>
