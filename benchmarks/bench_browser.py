@@ -50,7 +50,7 @@ TIMING_HOOK = """
   document.addEventListener('mouseup', () => { window.__mouseUpAt = performance.now(); },
                             {capture: true, once: true});
   const observer = new MutationObserver(() => {
-    const answer = document.querySelector('.st-key-answer');
+    const answer = document.querySelector('.answer-panel .answer-sentence');
     if (window.__mouseUpAt !== null && answer && answer.innerText.includes(' says ')) {
       observer.disconnect();
       requestAnimationFrame(() => { window.__answerAt = performance.now(); });

@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from mnist_app import digit_or_not, models, photos, synth
-from mnist_app.testing.browser import CANVAS, circle, expect, mouse_stroke, vertical_line, wait_until_idle
+from mnist_app.testing.browser import (
+    ANSWER,
+    CANVAS,
+    circle,
+    expect,
+    mouse_stroke,
+    vertical_line,
+    wait_until_idle,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,15 +48,15 @@ def test_an_uploaded_photo_is_answered(
     page.locator(UPLOAD_INPUT).wait_for(state="attached")
     wait_until_idle(page)
     page.locator(UPLOAD_INPUT).set_input_files(str(photo_file))
-    answer = page.locator(".st-key-answer")
+    answer = page.locator(f"{ANSWER} .answer-sentence")
     expect(answer).to_contain_text(" says ", timeout=60_000)
-    page.screenshot(path=str(screenshot_dir / "photo-page.png"), full_page=True)
-    match = re.search(r"(.+?) says (\d)", answer.inner_text())
+    match = re.fullmatch(r"(.+?) says (\d), \d+% sure\.", answer.inner_text().strip())
     assert match, answer.inner_text()
-    name = display_names()[match.group(1).strip().splitlines()[-1].strip()]
+    name = display_names()[match.group(1)]
     expected = models.predict_digit(photos.photo_to_mnist(sample.jpeg), name).label
     assert int(match.group(2)) == expected
     expect(page.locator(".st-key-steps")).to_contain_text("Adaptive threshold")
+    page.screenshot(path=str(screenshot_dir / "photo-page.png"), full_page=True)
 
 
 def in_slot(points: list[tuple[float, float]], slot: int, slots: int = 3) -> list[tuple[float, float]]:

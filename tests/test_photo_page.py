@@ -14,6 +14,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from mnist_app import models, numbers, photos, synth
+from mnist_app.explain.verdict import PANEL, verdict_from_steps
+from mnist_app.testing import answer_text
 from mnist_app.ui import common, photo_page, steps_strip
 
 PAGE = "from mnist_app.ui import photo_page\nphoto_page.render()"
@@ -37,7 +39,9 @@ def photo(digits: int, index: int = 0) -> synth.photos.PaperPhoto:
 
 
 def says(at: AppTest) -> list[str]:
-    return [block.value for block in at.markdown if " says " in block.value or " reads " in block.value]
+    """The answers on the page: a digit's (its answer panel's sentence) and a number's (Markdown)."""
+    numbers_read = [block.value for block in at.markdown if " reads " in block.value]
+    return answer_text.answer_sentences(at) + numbers_read
 
 
 def errors(at: AppTest) -> list[str]:
@@ -64,7 +68,14 @@ def test_an_uploaded_photo_gets_the_drawing_pages_answer_and_steps(trained: str)
     at.file_uploader(key="photo_upload").upload("digit.jpg", sample.jpeg, "image/jpeg").run()
     assert not at.exception, at.exception
     expected = models.predict_digit(photos.photo_to_mnist(sample.jpeg), MODEL)
-    assert f"says **{expected.label}**" in " ".join(says(at))
+    # The drawing page's answer panel: the verdict, the answer, every trained model's card.
+    [panel] = answer_text.panels(at)
+    name = common.display_name(MODEL)
+    assert says(at) == [f"{name} says {expected.label}, {expected.confidence:.0%} sure."]
+    trained_panel = [model for model in PANEL if models.is_trained(model)]
+    verdict = verdict_from_steps(photos.photo_steps(sample.jpeg), panel=trained_panel)
+    assert answer_text.verdicts(at) == [(verdict.status, f"{verdict.headline} {verdict.reason}")]
+    assert f"card_{MODEL}" in panel and "All models" in panel
     # What the model sees: the drawing page's figure, one element, each photo step in order.
     [figure] = [block.proto.body for block in at.get("html") if "steps-figure" in block.proto.body]
     assert figure == steps_strip.figure_html(photos.photo_steps(sample.jpeg), heading="What the model sees")
@@ -78,7 +89,7 @@ def test_a_camera_photo_is_answered(trained: str) -> None:
     at.camera_input(key="photo_camera").upload("photo.jpg", sample.jpeg).run()
     assert not at.exception, at.exception
     expected = models.predict_digit(photos.photo_to_mnist(sample.jpeg), MODEL)
-    assert f"says **{expected.label}**" in " ".join(says(at))
+    assert f"says {expected.label}," in " ".join(says(at))
 
 
 def test_a_number_is_read_with_boxes_and_each_digits_confidence(trained: str) -> None:

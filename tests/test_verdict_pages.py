@@ -119,8 +119,9 @@ def test_majority_needs_more_than_half() -> None:
     assert verdict_panel.majority({"a": 1, "b": 1, "c": 2}) == 1
     assert verdict_panel.majority({"a": 1, "b": 2}) is None
     assert verdict_panel.majority({}) is None
-    assert verdict_panel.disagreement_note(1, 1) is None
-    assert verdict_panel.disagreement_note(2, None) == ":material/call_split: no majority"
+    assert verdict_panel.disagreement_text(1, 1) is None
+    assert verdict_panel.disagreement_text(2, None) == "no majority"
+    assert verdict_panel.disagreement_text(2, 1) == "disagrees (most say 1)"
 
 
 # --- what-ifs -------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ SERVER_START_SECONDS = 90
 
 # The drawing page.
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.upper-canvas"
-ANSWER = ".st-key-answer, .answer-panel"  # the photo page's answer; the drawing page's (one HTML element)
+ANSWER = ".answer-panel"  # the drawing and photo pages' answer (one HTML element)
 MODEL_PICKER = "[data-testid=stSelectbox]"  # the first select box on a page
 PROMPT_START = "Draw a digit from 0 to 9"
 Point = tuple[float, float]

@@ -20,9 +20,7 @@ from mnist_app.ui import (
     answer_panel,
     class_save,
     common,
-    model_cards,
     number_canvas,
-    probability_chart,
     steps_strip,
     taught_answers,
     verdict_panel,
@@ -44,7 +42,6 @@ PROJECTOR_CANVAS = 480
 #: About a tenth of the digit's height, like MNIST's strokes.
 DEFAULT_PEN = 24
 PROMPT = "Draw a digit from 0 to 9 in the black box: the answer appears as you draw."
-HIGHLIGHT = model_cards.HIGHLIGHT  # Streamlit's primary red: readable on light and dark themes alike
 
 # The one-line answer under the canvas is for phones only, where the full answer is a
 # scroll away; on wider screens the answer column sits right beside the canvas.
@@ -55,7 +52,6 @@ PAGE_CSS = """
 .quick-answer h3 { padding: 0; margin: 0; }
 .quick-answer p { margin: 0.25rem 0 1rem 0; }
 .quick-answer small { opacity: 0.6; }
-.st-key-answer h1 { font-size: 7rem; font-weight: 700; line-height: 1; padding: 0; }
 </style>
 """
 
@@ -217,35 +213,6 @@ def every_answer(pipeline: list[preprocess.Step] | None) -> dict[str, models.Pre
     return {name: models.predict_digit(digit, name) for name in trained}
 
 
-def show_answer(
-    pipeline: list[preprocess.Step] | None, prompt: str, name: str, answers: dict[str, models.Prediction]
-) -> models.Prediction | None:
-    """The chosen model's answer (from ``answers``): the digit, big, its confidence and the ten
-    probabilities.
-
-    Returns None, after saying why, when there is nothing to answer: a blank canvas (or only
-    specks) or an untrained model (then it offers to train it).
-    """
-    with st.container(key="answer"):
-        if pipeline is None:
-            st.info(prompt, icon=":material/draw:")
-            return None
-        answer = answers.get(name)
-        if answer is None:
-            offer_training(name)
-            return None
-        # The big digit (a heading, sized by PAGE_CSS) and the sentence in one element.
-        st.markdown(f"# {answer.label}\n\n{answer_sentence(name, answer)}")
-        chart = probability_chart.chart(answer.probabilities)
-        st.plotly_chart(chart, config={"displayModeBar": False}, key="probabilities")
-    return answer
-
-
-def answer_sentence(name: str, answer: models.Prediction) -> str:
-    """"**CNN** says **7**, 98% sure." (Markdown)."""
-    return f"**{common.display_name(name)}** says **{answer.label}**, {answer.confidence:.0%} sure."
-
-
 def offer_training(name: str) -> None:
     """Say that the model is not trained yet and offer a Train button (with progress)."""
     message = f"**{common.display_name(name)}** has not been trained on this computer yet."
@@ -258,20 +225,6 @@ def offer_training(name: str) -> None:
 
 
 # --- every model, and what the model sees ----------------------------------------------------
-
-
-def show_all_models(answers: dict[str, models.Prediction], chosen: str) -> None:
-    """Every trained model's answer (``answers``) for the same drawing, side by side, as small cards.
-
-    The chosen model's card has a red border and its name in bold; a model that disagrees
-    with the majority says so.
-    """
-    consensus = verdict_panel.majority({name: answer.label for name, answer in answers.items()})
-    titles = {name: common.display_name(name) for name in answers}
-    notes = {name: verdict_panel.disagreement_text(answer.label, consensus)
-             for name, answer in answers.items()}
-    st.html(model_cards.cards_html(answers, titles, chosen, notes, heading="All models"))
-    untrained_models(answers)
 
 
 def untrained_models(answers: dict[str, models.Prediction]) -> None:

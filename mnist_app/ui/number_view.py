@@ -13,11 +13,11 @@ from PIL import Image
 from mnist_app import digit_or_not, numbers
 from mnist_app.report.gallery import upscale_nearest
 from mnist_app.ui import common
+from mnist_app.ui.model_cards import HIGHLIGHT
 
 #: The picture under the boxes is shown at most this wide (pixels sent to the browser).
 FIGURE_WIDTH = 720
 DIGIT_TILE = 72
-HIGHLIGHT = "#ff4b4b"  # the drawing page's red: readable on light and dark themes alike
 
 
 def scorer_ready() -> bool:

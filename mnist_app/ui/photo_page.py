@@ -1,7 +1,7 @@
 """The photo page: a photo (upload or the phone's camera) of a digit or a number written on paper.
 
-One digit gets the drawing page's answer, verdict, every model's answer and "what the
-model sees", with the photo's own steps first (paper and light estimated, ink
+One digit gets the drawing page's answer panel (verdict, answer, every model's card) and "what
+the model sees", with the photo's own steps first (paper and light estimated, ink
 thresholded, ruled lines removed). A number gets the number, a box over each digit and
 each digit's answer.
 """
@@ -13,7 +13,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from mnist_app import numbers, photos
 from mnist_app.preprocess.photo_files import MAX_UPLOAD_BYTES, load_photo
-from mnist_app.ui import common, draw_page, number_view, verdict_panel
+from mnist_app.ui import answer_panel, common, draw_page, number_view, verdict_panel
 
 PHOTO_TYPES = ["png", "jpg", "jpeg", "webp"]
 UPLOAD, CAMERA = "Upload a photo", "Camera"
@@ -26,6 +26,7 @@ MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 
 def render() -> None:
     """The whole page (the entry point ``st.Page`` runs)."""
+    st.html(answer_panel.STYLE)
     st.title(":material/photo_camera: Photo of a digit")
     photo_column, answer_column = st.columns([1, 1], gap="large")
     with photo_column:
@@ -33,7 +34,8 @@ def render() -> None:
                                     required=True)
         data = photo_input()
     with answer_column:
-        name = common.model_picker()
+        # A digit's answer panel says what the model does; the prompt and a number need the picker to.
+        name = common.model_picker(describe=data is None or mode == NUMBER)
     if data is None:
         with answer_column:
             st.info(PROMPT, icon=ICON)
@@ -41,7 +43,7 @@ def render() -> None:
     if mode == NUMBER:
         show_number(data, name, photo_column, answer_column)
     else:
-        show_digit(data, name, answer_column)
+        show_digit(data, name, photo_column, answer_column)
 
 
 def photo_input() -> bytes | None:
@@ -62,22 +64,20 @@ def photo_input() -> bytes | None:
     return photo.getvalue()
 
 
-def show_digit(data: bytes, name: str, answer_column: DeltaGenerator) -> None:
-    """One digit: the verdict, the chosen model's answer, every model's answer, the steps."""
+def show_digit(data: bytes, name: str, photo_column: DeltaGenerator, answer_column: DeltaGenerator) -> None:
+    """One digit, as the drawing page answers a drawing: the answer panel (the verdict, the chosen
+    model's answer, every model's card) beside the photo, what the model sees under it."""
     with answer_column:
         pipeline = common.or_say_why(lambda: photos.photo_steps(data), PROMPT, ICON)
         if pipeline is None:
             return
         answers = draw_page.every_answer(pipeline)
-        verdict_panel.show(pipeline, answers)
-        answer = draw_page.show_answer(pipeline, PROMPT, name, answers)
-    if answer is None:
-        draw_page.show_steps_figure(pipeline)
-        return
-    models_column, sees_column = st.columns([1, 1], gap="large")
-    with models_column:
-        draw_page.show_all_models(answers, name)
-    with sees_column:
+        verdict = verdict_panel.decide(pipeline, answers)
+        if answer_panel.show(pipeline, PROMPT, name, answers, verdict) is None:
+            draw_page.offer_training(name)
+        else:
+            draw_page.untrained_models(answers)
+    with photo_column:
         draw_page.show_steps_figure(pipeline)
 
 

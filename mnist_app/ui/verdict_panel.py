@@ -1,4 +1,5 @@
-"""The drawing page's honest answer, shown first: "It's a 4", "Not sure: 4 or 9?", "not a digit".
+"""The honest answer the drawing and photo pages' answer panel shows first: "It's a 4", "Not sure:
+4 or 9?", "not a digit"; and the majority the models' cards are compared with.
 
 The verdict (:mod:`mnist_app.explain.verdict`) is remembered per drawing in the session,
 so reruns that do not change the drawing (switching models, opening a popover) cost nothing.
@@ -19,29 +20,14 @@ from mnist_app.ui import common
 
 #: Session-state key of the last drawing's verdict: (digest of its digit, verdict).
 MEMO_KEY = "verdict_memo"
-ICONS = {"digit": ":material/check_circle:", "unsure": ":material/help:", "not_a_digit": ":material/block:"}
-
-
-def show(pipeline: list[preprocess.Step], answers: Mapping[str, models.Prediction] | None = None
-         ) -> Verdict | None:
-    """The verdict on the drawing (from its ``preprocess.steps``), in a box coloured by status.
-
-    ``answers``: models' ``Prediction``s for this drawing already computed (name -> answer),
-    so the panel does not ask those models again. Shows nothing and returns None while no
-    panel model is trained (the page offers training).
-    """
-    result = decide(pipeline, answers)
-    if result is None:
-        return None
-    box = {"digit": st.success, "unsure": st.warning, "not_a_digit": st.error}[result.status]
-    with st.container(key="verdict"):
-        box(f"**{result.headline}**  \n{result.reason}", icon=ICONS[result.status])
-    return result
 
 
 def decide(pipeline: list[preprocess.Step], answers: Mapping[str, models.Prediction] | None = None
            ) -> Verdict | None:
-    """The verdict ``show`` shows, without showing it (None while no panel model is trained)."""
+    """The verdict on the drawing (from its ``preprocess.steps``), None while no panel model is trained.
+
+    ``answers``: models' ``Prediction``s for this drawing already computed (name -> answer),
+    so the verdict does not ask those models again (the answer panel shows it)."""
     offered = set(common.model_names())
     panel = [name for name in PANEL if name in offered and common.is_trained(name)]
     if not panel:
@@ -71,14 +57,8 @@ def majority(answers: dict[str, int]) -> int | None:
     return digit if count > len(answers) / 2 else None
 
 
-def disagreement_note(answer: int, consensus: int | None) -> str | None:
-    """The caption a model's card gets when it disagrees with the majority (None when it agrees)."""
-    text = disagreement_text(answer, consensus)
-    return None if text is None else f":material/call_split: {text}"
-
-
 def disagreement_text(answer: int, consensus: int | None) -> str | None:
-    """``disagreement_note`` as plain text, without its icon (for HTML)."""
+    """The note a model's card gets when it disagrees with the majority (None when it agrees)."""
     if consensus is None:
         return "no majority"
     if answer != consensus:
